@@ -1,0 +1,127 @@
+"""One way to call AWS: errors become FactError (a status, never a silent pass or fail), and
+results are cached per run so each fact is fetched once, even when threads ask at once."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import botocore.exceptions
+
+from grader.errors import FactError, ReadOnlyViolation
+
+# Codes that mean "does not exist / not configured": the caller decides what they mean.
+NOT_FOUND_CODES = frozenset(
+    {
+        "NoSuchEntity",
+        "NoSuchBucket",
+        "NoSuchKey",
+        "NoSuchBucketPolicy",
+        "NoSuchPublicAccessBlockConfiguration",
+        "OwnershipControlsNotFoundError",
+        "ValidationException",
+        "ResourceNotFound",
+        "404",
+        "NotFound",
+    }
+)
+
+
+def describe_error(exc: BaseException) -> tuple[str, str | None]:
+    """A one-line reason and an error code for any failure of an AWS call."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        msg = err.get("Message") or ""
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in {"Throttling", "ThrottlingException", "SlowDown", "TooManyRequestsException", "RequestLimitExceeded"}:
+            return f"throttled past retries ({code})", code
+        if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403"}:
+            return f"access denied ({code}{': ' + msg if msg else ''})", code
+        if status and int(status) >= 500:
+            return f"the service failed (HTTP {status} {code}); the API may be unavailable or not implemented", code
+        return f"{code}: {msg}".strip(": "), code
+    if isinstance(exc, NotImplementedError):
+        return "the endpoint does not implement this API", "NotImplemented"
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return "no AWS credentials found", "NoCredentials"
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionError):
+        return f"the service could not be reached ({type(exc).__name__})", "ConnectionError"
+    if isinstance(exc, botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectTimeoutError):
+        return f"the service timed out ({type(exc).__name__})", "Timeout"
+    if isinstance(exc, botocore.exceptions.BotoCoreError):
+        return f"{type(exc).__name__}: {exc}", type(exc).__name__
+    return f"{type(exc).__name__}: {exc}", type(exc).__name__
+
+
+def aws_call(what: str, func: Callable[..., Any], /, *args: Any, not_found: Any = FactError, **kwargs: Any) -> Any:
+    """Run one AWS call. A not-found error returns `not_found` when given; anything else that
+    fails raises FactError(what, reason). The read-only guard's refusal is never swallowed."""
+    try:
+        return func(*args, **kwargs)
+    except ReadOnlyViolation:
+        raise
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, NotImplementedError) as exc:
+        reason, code = describe_error(exc)
+        if not_found is not FactError and code in NOT_FOUND_CODES:
+            return not_found
+        raise FactError(what, reason, code) from exc
+
+
+def paginate(what: str, client: Any, operation: str, key: str, limit: int | None = None, **kwargs: Any) -> list[Any]:
+    """All items under `key` across pages (at most `limit`), as one fact."""
+
+    def run() -> list[Any]:
+        out: list[Any] = []
+        for page in client.get_paginator(operation).paginate(**kwargs):
+            out.extend(page.get(key, []))
+            if limit is not None and len(out) >= limit:
+                return out[:limit]
+        return out
+
+    return aws_call(what, run)
+
+
+class _Slot:
+    __slots__ = ("lock", "done", "value", "error")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+def cached(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Cache a fact method per instance and arguments; errors are cached too (one AccessDenied
+    is not asked again by every check). Concurrent callers of one key wait for the first."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any) -> Any:
+        key = (method.__name__, args)
+        with self._cache_lock:
+            slot = self._cache.get(key)
+            if slot is None:
+                slot = self._cache[key] = _Slot()
+        with slot.lock:
+            if not slot.done:
+                try:
+                    slot.value = method(self, *args)
+                except FactError as exc:
+                    slot.error = exc
+                slot.done = True
+        if slot.error is not None:
+            raise slot.error
+        return slot.value
+
+    return wrapper
+
+
+class CachedFacts:
+    """Base for fact collectors: gives `cached` its per-instance storage."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, tuple[Any, ...]], _Slot] = {}
+        self._cache_lock = threading.Lock()

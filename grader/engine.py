@@ -1,0 +1,172 @@
+"""The grading pipeline for one student: load -> collect -> evaluate -> score.
+
+`grade_student` never raises for a student's own problems: a student who cannot be graded at
+all (credentials rejected, endpoint unreachable) gets a report with status `error` and a message,
+unless `raise_access_errors` is set (the `check` command uses it to exit 3).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from grader import __version__
+from grader.aws.facts import AccountFacts
+from grader.aws.session import AwsAccess, AwsTarget
+from grader.context import Context
+from grader.errors import AccessError, FactError, InputError, ReadOnlyViolation
+from grader.models import CheckResult, ItemResult, RubricInfo, Score, Status, StudentInfo, StudentReport
+from grader.rubric import Rubric
+from grader.scoring import item_points, report_status, total
+
+log = logging.getLogger("grader")
+
+
+@dataclass
+class GradeRequest:
+    """One student to grade and how to reach their work."""
+
+    student: StudentInfo
+    target: AwsTarget | None = field(default_factory=AwsTarget)
+    notebooks: Path | None = None
+    regions: list[str] | None = None
+    synthetic: bool = False
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def load_notebooks(folder: Path | None) -> Any:
+    """The notebook facts of a submission folder (None when no folder was given)."""
+    if folder is None:
+        return None
+    if not folder.is_dir():
+        raise InputError(f"notebooks folder {folder} does not exist or is not a folder")
+    from grader.notebooks import read_submission
+
+    return read_submission(folder)
+
+
+def evaluate(rubric: Rubric, ctx: Context) -> list[ItemResult]:
+    """Run every rubric item's check over the context; errors become `error` items."""
+    items = []
+    for item in rubric.items:
+        spec = rubric.spec_for(item)
+        started = time.perf_counter()
+        result = run_check(spec, ctx, rubric.params_for(item.id))
+        items.append(
+            ItemResult(
+                id=item.id,
+                title=item.title or spec.title,
+                category=spec.category,
+                status=result.status,
+                points=item_points(result, item.points),
+                message=result.message,
+                evidence=result.evidence,
+                remediation=None if result.status in (Status.PASS, Status.SKIP) else (result.remediation or spec.remediation),
+                duration_ms=int((time.perf_counter() - started) * 1000),
+            )
+        )
+    return items
+
+
+def run_check(spec, ctx: Context, params) -> CheckResult:
+    missing = [need for need in spec.needs if _input_of(ctx, need) is None]
+    if missing:
+        what = {"aws": "no AWS account was given", "notebooks": "no notebooks were given (--notebooks)"}
+        return CheckResult(status=Status.SKIP, message="Not graded: " + "; ".join(what[m] for m in missing) + ".")
+    try:
+        result = spec.func(ctx, params)
+    except FactError as exc:
+        return CheckResult(
+            status=Status.ERROR,
+            message=f"Could not be determined: {exc.what}: {exc.reason}. A person must look at this item.",
+            evidence={"could_not_read": exc.what, "reason": exc.reason, **({"code": exc.code} if exc.code else {})},
+            remediation="Not the student's fault as far as we know: check the grader's access (see `grader access-policy`) and grade again.",
+        )
+    except ReadOnlyViolation:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug in one check must not sink the others
+        log.exception("check %s failed", spec.id)
+        return CheckResult(
+            status=Status.ERROR,
+            message=f"Internal error in the grader while checking this item ({type(exc).__name__}). A person must look.",
+            evidence={"internal_error": f"{type(exc).__name__}: {exc}"[:500]},
+            remediation="This is a grader bug, not the student's: report it with the log file.",
+        )
+    if not isinstance(result, CheckResult):
+        raise TypeError(f"check {spec.id} returned {type(result).__name__}, not CheckResult")
+    return result
+
+
+def _input_of(ctx: Context, need: str) -> Any:
+    return {"aws": ctx.aws, "notebooks": ctx.notebooks}[need]
+
+
+def grade_student(
+    request: GradeRequest,
+    rubric: Rubric,
+    *,
+    raise_access_errors: bool = False,
+    access: AwsAccess | None = None,
+) -> StudentReport:
+    started = time.perf_counter()
+    student = request.student.model_copy()
+    notebooks = load_notebooks(request.notebooks)
+    aws_facts = None
+    access_obj = access
+    try:
+        if access_obj is None and request.target is not None:
+            access_obj = AwsAccess(request.target)
+        if access_obj is not None:
+            aws_facts = AccountFacts(access_obj)
+            student.account_id = aws_facts.account_id
+    except (AccessError, InputError) as exc:
+        if raise_access_errors:
+            raise
+        return error_report(request, rubric, str(exc), started, access_obj)
+    ctx = Context(student=student, aws=aws_facts, notebooks=notebooks, regions_override=request.regions)
+    items = evaluate(rubric, ctx)
+    return StudentReport(
+        student=student,
+        rubric=RubricInfo(**rubric.info()),
+        status=report_status(items),
+        score=total(items),
+        items=items,
+        stats=_stats(access_obj, started),
+        generated_at=now_iso(),
+        grader_version=__version__,
+        synthetic=request.synthetic,
+    )
+
+
+def _stats(access: AwsAccess | None, started: float) -> dict[str, Any]:
+    stats: dict[str, Any] = {"api_calls": access.api_calls if access else 0}
+    stats["duration_ms"] = int((time.perf_counter() - started) * 1000)
+    if access:
+        stats["operations"] = {f"{s}:{o}": n for (s, o), n in sorted(access.operations.items())}
+    return stats
+
+
+def error_report(
+    request: GradeRequest, rubric: Rubric, message: str, started: float | None = None, access: AwsAccess | None = None
+) -> StudentReport:
+    """A report for a student who could not be graded at all."""
+    started = started if started is not None else time.perf_counter()
+    return StudentReport(
+        student=request.student,
+        rubric=RubricInfo(**rubric.info()),
+        status="error",
+        score=Score(earned=0.0, possible=rubric.possible, percent=0.0),
+        items=[],
+        message=message,
+        stats=_stats(access, started),
+        generated_at=now_iso(),
+        grader_version=__version__,
+        synthetic=request.synthetic,
+    )

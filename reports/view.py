@@ -1,0 +1,309 @@
+"""Presentation helpers shared by the renderers: status labels, ordering, number formatting,
+evidence as a displayable tree, and text cleaning for each output language.
+
+Nothing here scores: every number shown comes from the finished report. The helpers only
+choose words, symbols and order, and make student-controlled text safe to show:
+
+- `visible_text`: control characters become visible (U+2400 "control pictures"), bidi and
+  zero-width characters become `[U+202E]`, terminal colour codes are dropped. Applied to every
+  string any renderer prints, so a hostile value can neither hide nor reorder text.
+- `md_text`: `visible_text` plus Markdown/HTML escaping, on one line (table cells).
+- `xml_text`: `visible_text`, which also removes every character XML 1.0 forbids.
+- `csv_text`: `visible_text` plus a leading `'` when a spreadsheet would read a formula.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# --- statuses --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusLook:
+    label: str  # upper-case word, readable without colour
+    symbol: str  # a second cue, also readable without colour
+    meaning: str  # one short phrase for legends and tooltips
+
+
+STATUS = {
+    "pass": StatusLook("PASS", "\u2713", "done, full points"),
+    "warn": StatusLook("WARN", "\u26a0", "full points, with advice"),
+    "partial": StatusLook("PARTIAL", "\u25d0", "some points: something is missing"),
+    "fail": StatusLook("FAIL", "\u2717", "not done yet: no points"),
+    "error": StatusLook("ERROR", "?", "could not be checked: a person will look"),
+    "skip": StatusLook("SKIPPED", "\u2013", "not graded here (not counted)"),
+    "manual": StatusLook("MANUAL", "\u270e", "a person decides (not counted)"),
+}
+STATUS_ORDER = ["pass", "warn", "partial", "fail", "error", "skip", "manual"]
+UNKNOWN = StatusLook("UNKNOWN", "?", "unknown status")
+
+REPORT_STATUS = {
+    "pass": StatusLook("PASSING", "\u2713", "every item passed"),
+    "fail": StatusLook("NOT YET PASSING", "\u2717", "some items need work"),
+    "error": StatusLook("NOT GRADED", "?", "the grader could not grade this student"),
+}
+
+# Statuses a student has to act on (most points first), and advisories shown after them.
+TO_FIX = ("fail", "partial", "error")
+ADVISORY = ("warn",)
+
+CATEGORY_ORDER = ["IAM", "S3", "SageMaker", "Clean-up", "Notebooks"]
+
+
+def look(status: str) -> StatusLook:
+    return STATUS.get(status, UNKNOWN)
+
+
+def report_look(status: str) -> StatusLook:
+    return REPORT_STATUS.get(status, UNKNOWN)
+
+
+def status_class(status: str) -> str:
+    """A CSS class for a status (only known words, never a value from the report)."""
+    return f"st-{status}" if status in STATUS else "st-unknown"
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def num(value: Any) -> str:
+    """8.0 -> "8", 2.5 -> "2.5", 66.66666 -> "66.67"; anything else as text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return repr(value)
+    rounded = round(value, 2)
+    if rounded.is_integer():
+        return str(int(rounded))
+    return f"{rounded:.2f}".rstrip("0").rstrip(".")
+
+
+def points(item: dict[str, Any]) -> tuple[float, float]:
+    pts = item.get("points") or {}
+    return float(pts.get("earned") or 0.0), float(pts.get("possible") or 0.0)
+
+
+def at_stake(item: dict[str, Any]) -> float:
+    earned, possible = points(item)
+    return max(possible - earned, 0.0)
+
+
+# --- ordering --------------------------------------------------------------------------------
+
+
+def fix_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items to act on, most points at stake first (rubric order breaks ties); advisories last."""
+    order = {id(i): n for n, i in enumerate(items)}
+    todo = [i for i in items if i.get("status") in TO_FIX]
+    todo.sort(key=lambda i: (-at_stake(i), order[id(i)]))
+    return todo + [i for i in items if i.get("status") in ADVISORY]
+
+
+@dataclass
+class Category:
+    name: str
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def earned(self) -> float:
+        return sum(points(i)[0] for i in self.items)
+
+    @property
+    def possible(self) -> float:
+        return sum(points(i)[1] for i in self.items)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return status_counts(self.items)
+
+
+def by_category(items: list[dict[str, Any]]) -> list[Category]:
+    """Items grouped by category: the lesson's order first, then any other in order seen."""
+    groups: dict[str, Category] = {}
+    for item in items:
+        name = str(item.get("category") or "Other")
+        groups.setdefault(name, Category(name)).items.append(item)
+    known = [groups.pop(c) for c in CATEGORY_ORDER if c in groups]
+    return known + list(groups.values())
+
+
+def status_counts(items: list[dict[str, Any]]) -> dict[str, int]:
+    """Counts per status, in STATUS_ORDER, only the statuses present."""
+    counts = {s: 0 for s in STATUS_ORDER}
+    for item in items:
+        st = item.get("status")
+        counts[st] = counts.get(st, 0) + 1
+    return {s: n for s, n in counts.items() if n}
+
+
+# --- text cleaning ---------------------------------------------------------------------------
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
+    "\ufffe\uffff\ud800-\udfff]"
+)
+
+
+def _show(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)  # control pictures: \x00 -> U+2400, \x1b -> U+241B
+    if code == 0x7F:
+        return "\u2421"
+    return f"[U+{code:04X}]"
+
+
+def visible_text(value: Any) -> str:
+    """Text safe to show anywhere: no hidden, reordering or XML-illegal characters.
+
+    Keeps newlines and tabs; CRLF becomes a newline; ANSI colour codes are dropped; other
+    controls, bidi overrides, zero-width characters and lone surrogates become visible marks.
+    """
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    if not text:
+        return text
+    text = _ANSI.sub("", text).replace("\r\n", "\n")
+    return _INVISIBLE.sub(_show, text)
+
+
+def one_line(value: Any, limit: int | None = None) -> str:
+    text = " ".join(visible_text(value).split())
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return text
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~@$:^])")
+
+
+def md_text(value: Any, limit: int | None = None) -> str:
+    """Inline Markdown text: on one line, with every Markdown/HTML-active character neutralised.
+
+    `<`, `>` and `&` become HTML entities; other ASCII punctuation with a Markdown meaning is
+    backslash-escaped (also `@` against mentions, `#` against issue links, `:` against
+    autolinks and emoji codes, `$` against math). The text is never at the start of a line.
+    """
+    text = one_line(value, limit)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def xml_text(value: Any) -> str:
+    """Text an XML 1.0 document may hold (the XML library escapes <, & and quotes)."""
+    return visible_text(value)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_text(value: Any) -> str:
+    """A text cell a spreadsheet will not run: a leading `'` before a formula-like start.
+
+    Tab and CR are checked before cleaning (they are what a spreadsheet sees); leading spaces
+    are ignored, as some spreadsheets do.
+    """
+    raw = "" if value is None else str(value)
+    cleaned = visible_text(raw)
+    if raw.startswith(("\t", "\r")) or cleaned.lstrip(" ").startswith(_FORMULA_START):
+        return "'" + cleaned
+    return cleaned
+
+
+def csv_number(value: Any) -> str | float | int:
+    """A numeric cell: real numbers stay numbers (negative ones too); anything else is text."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else csv_text(value)
+    if isinstance(value, int | float) and math.isfinite(value):
+        return num(value)
+    return csv_text(value)
+
+
+# --- evidence as a tree ----------------------------------------------------------------------
+
+MAX_DEPTH = 6
+MAX_ENTRIES = 200
+MAX_TEXT = 4000
+MAX_TABLE_COLUMNS = 8
+_IDENT = re.compile(r"^[a-z0-9_]+$")
+
+
+@dataclass
+class Node:
+    """One piece of evidence to show.
+
+    kind: "text" (value: str, block: bool, type: str|number|bool|null), "map" (entries:
+    [(label, Node)]), "table" (columns: [label], rows: [[Node]]), "list" (children: [Node]),
+    "empty" (value: "none"). `more` counts entries left out (the page stays readable).
+    """
+
+    kind: str
+    value: str = ""
+    type: str = "str"
+    block: bool = False
+    entries: list[tuple[str, Node]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Node]] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+    more: int = 0
+
+
+def label(key: Any) -> str:
+    """A key as a label: snake_case keys from checks read as words; other keys stay as they are."""
+    text = str(key)
+    return text.replace("_", " ") if _IDENT.match(text) else text
+
+
+def _scalar(value: Any) -> Node:
+    if value is None:
+        return Node("text", "none", type="null")
+    if isinstance(value, bool):
+        return Node("text", "yes" if value else "no", type="bool")
+    if isinstance(value, int | float):
+        return Node("text", num(value), type="number")
+    text = str(value)
+    more = max(len(text) - MAX_TEXT, 0)
+    if more:
+        text = text[:MAX_TEXT]
+    return Node("text", text, type="str", block="\n" in text or len(text) > 160, more=more)
+
+
+def evidence_tree(value: Any, depth: int = 0) -> Node:
+    """Evidence as nested Nodes: dicts as key/value lists, lists of records as tables."""
+    if isinstance(value, dict):
+        if not value:
+            return Node("empty", "none")
+        if depth >= MAX_DEPTH:
+            return _scalar(json.dumps(value, ensure_ascii=False, default=str))
+        keys = list(value)[:MAX_ENTRIES]
+        return Node("map", entries=[(label(k), evidence_tree(value[k], depth + 1)) for k in keys],
+                    more=len(value) - len(keys))
+    if isinstance(value, list | tuple):
+        if not value:
+            return Node("empty", "none")
+        if depth >= MAX_DEPTH:
+            return _scalar(json.dumps(value, ensure_ascii=False, default=str))
+        shown = list(value[:MAX_ENTRIES])
+        more = len(value) - len(shown)
+        if all(isinstance(v, dict) and v for v in shown):
+            columns = list(dict.fromkeys(k for row in shown for k in row))
+            if len(columns) <= MAX_TABLE_COLUMNS:
+                rows = [[evidence_tree(row[c], depth + 1) if c in row else Node("text", "", type="null")
+                         for c in columns] for row in shown]
+                return Node("table", columns=[label(c) for c in columns], rows=rows, more=more)
+        return Node("list", children=[evidence_tree(v, depth + 1) for v in shown], more=more)
+    return _scalar(value)
+
+
+def is_inline_list(node: Node) -> bool:
+    """A list of short plain values reads best on one line, comma-separated."""
+    return node.kind == "list" and all(c.kind == "text" and not c.block for c in node.children) and sum(
+        len(c.value) for c in node.children) < 200

@@ -1,0 +1,1 @@
+"""Shipped rubrics (YAML files in this folder, installed with the package)."""
