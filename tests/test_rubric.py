@@ -1,0 +1,107 @@
+"""Rubric loading and validation: errors name the file and the item, before any AWS call."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from grader.errors import InputError
+from grader.registry import load_checks
+from grader.rubric import load_rubric, shipped_rubrics
+
+SPEC_ITEMS = {
+    "iam-admin-user": 5, "iam-admin-group-policy": 5, "iam-admin-console-access": 4,
+    "iam-admin-programmatic-access": 4, "iam-root-hygiene": 2, "iam-billing-access": 0,
+    "s3-private-bucket": 8, "s3-private-object": 5, "s3-public-bucket": 8, "s3-public-object": 9,
+    "sagemaker-rainfall-training": 5, "sagemaker-rainfall-data": 5, "sagemaker-credit-training": 5,
+    "cleanup-endpoints": 8, "cleanup-endpoint-configs": 5, "cleanup-cost-leaks": 2,
+    "nb-rainfall-executed": 3, "nb-rainfall-metrics": 3, "nb-credit-executed": 3, "nb-credit-accuracy": 6,
+    "nb-credit-workflow": 5, "nb-evidence-link": 0,
+}
+
+
+def test_shipped_rubric_has_every_spec_item_with_its_points():
+    rubric = load_rubric()
+    assert rubric.id == "sagemaker-13.2"
+    assert {i.id: i.points for i in rubric.items} == SPEC_ITEMS
+    assert rubric.possible == 100
+    assert "sagemaker-13.2" in shipped_rubrics()
+
+
+def write(tmp_path, data, name="r.yaml"):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def base():
+    return {"id": "mini", "title": "Mini", "version": 1, "items": [{"id": "iam-admin-user", "points": 5}]}
+
+
+def test_a_copy_with_changed_params_loads(tmp_path):
+    data = base()
+    data["items"][0]["params"] = {"admin_user": "admin"}
+    rubric = load_rubric(str(write(tmp_path, data)))
+    assert rubric.params_for("iam-admin-user").admin_user == "admin"
+    assert rubric.version == "1"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["items"][0].update(points=-1), "item iam-admin-user: points: Input should be greater than or equal to 0"),
+        (lambda d: d["items"][0].update(id="nope"), "item nope: unknown check 'nope'"),
+        (lambda d: d["items"].append({"id": "iam-admin-user", "points": 1}), "item iam-admin-user: duplicate item id"),
+        (lambda d: d["items"][0].update(params={"colour": "red"}), "item iam-admin-user: unknown param 'colour'"),
+        (lambda d: d["items"][0].update(params={"admin_user": 5}), "item iam-admin-user: param admin_user"),
+        (lambda d: d.update(params={"nobody_uses": 1}), "shared param 'nobody_uses' is not used"),
+        (lambda d: d.pop("title"), "title: Field required"),
+        (lambda d: d.update(items=[]), "items: List should have at least 1 item"),
+        (lambda d: d["items"][0].update(bogus=1), "item iam-admin-user: bogus: Extra inputs are not permitted"),
+        (lambda d: d.update(colour=1), "colour: Extra inputs are not permitted"),
+    ],
+)
+def test_invalid_rubrics_name_file_and_item(tmp_path, mutate, message):
+    data = base()
+    mutate(data)
+    path = write(tmp_path, data)
+    with pytest.raises(InputError) as info:
+        load_rubric(str(path))
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id: [unclosed", "not valid YAML"),
+        ("- a\n- b\n", "expected a mapping"),
+        ("", "expected a mapping"),
+    ],
+)
+def test_malformed_files(tmp_path, text, message):
+    with pytest.raises(InputError, match=message):
+        load_rubric(str(write(tmp_path, text)))
+
+
+def test_missing_rubric_is_an_input_error():
+    with pytest.raises(InputError, match="no such shipped rubric"):
+        load_rubric("does-not-exist.yaml")
+
+
+def test_binary_file_is_an_input_error(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(InputError, match="not UTF-8"):
+        load_rubric(str(path))
+
+
+def test_every_registered_check_has_metadata():
+    """Meta-test: every check has a title, category, remediation, params schema and docs."""
+    registry = load_checks()
+    assert set(SPEC_ITEMS) <= set(registry)
+    for spec in registry.values():
+        assert spec.title and spec.remediation and spec.category, spec.id
+        assert spec.params.model_json_schema()["type"] == "object", spec.id
+        if "aws" in spec.needs and spec.id != "iam-billing-access":
+            assert spec.permissions, f"{spec.id} declares no IAM permissions"
