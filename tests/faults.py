@@ -1,0 +1,97 @@
+"""Fault injection with botocore event hooks (moto has none built in; see moto-notes).
+
+A `before-send` handler that returns an AWSResponse short-circuits the HTTP request; it runs
+inside botocore's retry loop, so retries apply exactly as they would against AWS.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+
+from botocore.awsrequest import AWSResponse
+
+JSON_SERVICES = {"sagemaker"}
+
+
+class _Raw:
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def stream(self, **_kw):
+        yield self.body
+
+    def read(self, *_a, **_kw):
+        return self.body
+
+
+def error_response(service: str, code: str, status: int, message: str = "injected fault") -> AWSResponse:
+    if service in JSON_SERVICES:
+        body = json.dumps({"__type": code, "message": message}).encode()
+        headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}
+    elif service in ("s3", "s3-control", "s3control"):
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
+        headers = {"Content-Type": "application/xml"}
+    else:  # query protocol (IAM, STS, EC2)
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+                f"</Error><RequestId>r</RequestId></ErrorResponse>").encode()
+        headers = {"Content-Type": "text/xml"}
+    return AWSResponse("https://injected", status, headers, _Raw(body))
+
+
+THROTTLE = {"iam": ("Throttling", 400), "sts": ("Throttling", 400), "ec2": ("RequestLimitExceeded", 503),
+            "s3": ("SlowDown", 503), "s3-control": ("SlowDown", 503), "sagemaker": ("ThrottlingException", 400)}
+
+
+class Faults:
+    """Inject faults into every client an AwsAccess makes (register before the first client)."""
+
+    def __init__(self, access):
+        self.access = access
+        self.lock = threading.Lock()
+        self.injected = 0
+
+    def _register(self, event: str, handler) -> None:
+        self.access.session.events.register_first(event, handler)
+
+    def fail(self, service: str, operation: str | None, code: str, status: int, times: int | None = None) -> None:
+        """Fail `operation` (every operation of the service when None) `times` times (always when None)."""
+        counter = itertools.count()
+
+        def handler(**_kw):
+            with self.lock:
+                n = next(counter)
+                if times is not None and n >= times:
+                    return None
+                self.injected += 1
+            return error_response(service, code, status)
+
+        self._register(f"before-send.{service}" + (f".{operation}" if operation else ""), handler)
+
+    def throttle(self, service: str, operation: str | None = None, times: int | None = None) -> None:
+        code, status = THROTTLE[service]
+        self.fail(service, operation, code, status, times)
+
+    def deny(self, service: str, operation: str) -> None:
+        code = "AccessDeniedException" if service in JSON_SERVICES else "AccessDenied"
+        self.fail(service, operation, code, 403)
+
+    def random_throttle(self, rate: float, seed: int = 0) -> None:
+        """Throttle a random `rate` share of all calls (never the same request more than twice in a row)."""
+        import random
+
+        rng = random.Random(seed)
+
+        def handler(request, **kw):
+            service = kw["event_name"].split(".")[1]
+            with self.lock:
+                hit = rng.random() < rate
+                if hit:
+                    self.injected += 1
+            if hit and service in THROTTLE:
+                code, status = THROTTLE[service]
+                return error_response(service, code, status)
+            return None
+
+        self._register("before-send", handler)
