@@ -85,6 +85,7 @@ class AwsAccess:
         t = self.target
         try:
             base = new_session(profile_name=t.profile) if t.profile else new_session()
+            base._session.get_scoped_config()  # an unknown profile fails here, not mid-run
         except botocore.exceptions.ProfileNotFound:
             raise InputError(f"AWS profile {t.profile!r} is not configured") from None
         if not t.role_arn:
