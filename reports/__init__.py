@@ -19,6 +19,7 @@ renderers take the class dict (class.json shape, made by `reports.classdata.buil
 
 Public API:
 
+- ``load_renderers()``: fill the two tables (the functions below do it themselves).
 - ``parse_formats(value, default="json,html") -> list[str]``: a ``--format`` value checked.
 - ``write_student(report, out_dir, formats) -> list[Path]``: one student's files.
 - ``write_class(class_dict, out_dir, formats=None) -> list[Path]``: the class files.
@@ -63,7 +64,11 @@ def register(table: dict[str, Renderer], name: str, filename: str):
     return deco
 
 
-def _load() -> None:
+def load_renderers() -> None:
+    """Import every format module, so that STUDENT_FORMATS and CLASS_FORMATS are complete.
+
+    Called by the functions below; call it yourself before reading the tables directly.
+    """
     import importlib
 
     for module in _MODULES:
@@ -80,7 +85,7 @@ def parse_formats(value: str | None, default: str = "json,html") -> list[str]:
 
     Raises InputError naming the unknown ones and listing the known ones.
     """
-    _load()
+    load_renderers()
     names = [f.strip().lower() for f in (value or default).split(",") if f.strip()]
     unknown = [n for n in names if n not in STUDENT_FORMATS]
     if unknown or not names:
@@ -94,7 +99,7 @@ def write_student(report: dict[str, Any], out: Path, formats: list[str]) -> list
 
     Each file is written atomically; returns the paths written, in the order of `formats`.
     """
-    _load()
+    load_renderers()
     written = []
     for name in formats:
         renderer = STUDENT_FORMATS[name]
@@ -112,7 +117,7 @@ def write_class(class_dict: dict[str, Any], out: Path, formats: Iterable[str] | 
     may name further class formats to write; names with no class renderer are ignored. Each
     file is written atomically; returns the paths written.
     """
-    _load()
+    load_renderers()
     names = list(dict.fromkeys([*CLASS_REQUIRED, *(formats or [])]))
     written = []
     for name in names:

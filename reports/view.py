@@ -4,8 +4,8 @@ evidence as a displayable tree, and text cleaning for each output language.
 Nothing here scores: every number shown comes from the finished report. The helpers only
 choose words, symbols and order, and make student-controlled text safe to show:
 
-- `visible_text`: control characters become visible (U+2400 "control pictures"), bidi and
-  zero-width characters become `[U+202E]`, terminal colour codes are dropped. Applied to every
+- `visible_text`: control, bidi and zero-width characters become visible marks such as
+  `[U+0000]` or `[U+202E]` (font-independent); terminal colour codes are dropped. Applied to every
   string any renderer prints, so a hostile value can neither hide nor reorder text.
 - `md_text`: `visible_text` plus Markdown/HTML escaping, on one line (table cells).
 - `xml_text`: `visible_text`, which also removes every character XML 1.0 forbids.
@@ -153,20 +153,14 @@ _INVISIBLE = re.compile(
 
 
 def _show(match: re.Match[str]) -> str:
-    ch = match.group()
-    code = ord(ch)
-    if code < 0x20:
-        return chr(0x2400 + code)  # control pictures: \x00 -> U+2400, \x1b -> U+241B
-    if code == 0x7F:
-        return "\u2421"
-    return f"[U+{code:04X}]"
+    return f"[U+{ord(match.group()):04X}]"
 
 
 def visible_text(value: Any) -> str:
     """Text safe to show anywhere: no hidden, reordering or XML-illegal characters.
 
     Keeps newlines and tabs; CRLF becomes a newline; ANSI colour codes are dropped; other
-    controls, bidi overrides, zero-width characters and lone surrogates become visible marks.
+    controls, bidi overrides, zero-width characters and lone surrogates become `[U+XXXX]`.
     """
     text = value if isinstance(value, str) else ("" if value is None else str(value))
     if not text:
@@ -182,15 +176,16 @@ def one_line(value: Any, limit: int | None = None) -> str:
     return text
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~@$:^])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#!|~@$^])")
 
 
 def md_text(value: Any, limit: int | None = None) -> str:
     """Inline Markdown text: on one line, with every Markdown/HTML-active character neutralised.
 
-    `<`, `>` and `&` become HTML entities; other ASCII punctuation with a Markdown meaning is
-    backslash-escaped (also `@` against mentions, `#` against issue links, `:` against
-    autolinks and emoji codes, `$` against math). The text is never at the start of a line.
+    `<`, `>` and `&` become HTML entities; the characters that make links, images, emphasis,
+    code, tables, strike-through, mentions (`@`), issue links (`#`) and math (`$`) are
+    backslash-escaped. (Without `[`, a `(` cannot start a link.) The text is never at the
+    start of a line, so list and heading markers need no escape.
     """
     text = one_line(value, limit)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -249,6 +244,7 @@ class Node:
     value: str = ""
     type: str = "str"
     block: bool = False
+    long: bool = False  # a long unbroken value (a URL, a key) that may wrap anywhere
     entries: list[tuple[str, Node]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     rows: list[list[Node]] = field(default_factory=list)
@@ -273,7 +269,8 @@ def _scalar(value: Any) -> Node:
     more = max(len(text) - MAX_TEXT, 0)
     if more:
         text = text[:MAX_TEXT]
-    return Node("text", text, type="str", block="\n" in text or len(text) > 160, more=more)
+    return Node("text", text, type="str", block="\n" in text or len(text) > 160,
+                long=any(len(word) > 30 for word in text.split()), more=more)
 
 
 def evidence_tree(value: Any, depth: int = 0) -> Node:

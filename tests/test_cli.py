@@ -29,7 +29,7 @@ def run(argv, capsys):
         (["check", "--format", "pdf"], "--format: unknown format pdf"),
         (["check", "--regions", ","], "--regions"),
         (["nosuchcommand"], "No such command"),
-        (["rubric", "validate", "/no/such/file.yaml"], "no such shipped rubric and no such file"),
+        (["rubric", "validate", "/no/such/file.yaml"], "and no such file"),
         (["check", "--profile", "no-such-profile-xyz"], "AWS profile 'no-such-profile-xyz' is not configured"),
     ],
 )

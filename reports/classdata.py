@@ -1,0 +1,240 @@
+"""The class data (class.json, schema grader.class-report/1) built from student reports.
+
+This is the one place where class statistics are computed; the class renderers (index.html,
+grades.csv, class.json) only format the dict built here.
+
+Use from a batch run::
+
+    from reports.classdata import build_class_report
+    from reports import write_class, write_student
+
+    for report in reports:                       # report.json dicts (StudentReport.to_dict())
+        write_student(report, out / "students" / safe_name(report["student"]["id"]), formats)
+    class_dict = build_class_report({**rubric.info(), "items": rubric_items}, reports)
+    write_class(class_dict, out, formats)        # index.html, class.json, grades.csv
+
+The shape (every key always present)::
+
+    {
+      "schema": "grader.class-report/1",
+      "rubric": {"id", "title", "version",
+                 "items": [{"id", "title", "category", "points"}]},   # gradebook column order
+      "synthetic": bool,                   # true when any student report is synthetic
+      "generated_at": "...Z", "grader_version": "...",
+      "students": [                        # in the order given (roster order)
+        {"student": {"id", "name", "email", "account_id"},
+         "status": "pass|fail|error", "score": {"earned", "possible", "percent"},
+         "items": [{"id", "status", "points": {"earned", "possible"}}],
+         "message": str | None,           # why, for a student who could not be graded
+         "synthetic": bool, "generated_at": str | None,
+         "report": "students/<safe id>/report.html"}                    # link for index.html
+      ],
+      "stats": {
+        "count", "graded", "errors", "passing",          # students
+        "mean", "median", "min", "max",                  # percent of graded students (None if none)
+        "mean_earned",                                   # points, graded students
+        "status_counts": {"pass", "fail", "error"},
+        "histogram": [{"from", "to", "count"}],          # 10 bins of percent; the last holds 100
+        "items": [{"id", "title", "category", "points",  # rubric order
+                   "counts": {status: n for the seven statuses},
+                   "assessed",                           # students with pass/warn/partial/fail/error
+                   "not_passing",                        # (partial+fail+error) / assessed, or None
+                   "mean_earned", "rank"}],              # rank 1 = the hardest lesson step
+        "hardest": [item ids, hardest first],
+        "needs_person": [{"student", "name", "reason", "items"}]
+      }
+    }
+
+Scores are means over graded students only: a student who could not be graded (status
+``error``) has no score to average, is counted in ``errors`` and listed in ``needs_person``.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime
+from typing import Any
+
+from grader import __version__
+from grader.output import safe_name
+
+SCHEMA = "grader.class-report/1"
+STATUSES = ("pass", "warn", "partial", "fail", "error", "skip", "manual")
+ASSESSED = ("pass", "warn", "partial", "fail", "error")
+NOT_PASSING = ("partial", "fail", "error")
+
+
+def build_class_report(
+    rubric_info: dict[str, Any],
+    student_reports: list[dict[str, Any]],
+    *,
+    generated_at: str | None = None,
+) -> dict[str, Any]:
+    """The class dict (class.json shape, see the module doc) of a rubric and its student reports.
+
+    `rubric_info`: ``{"id", "title", "version"}`` (``Rubric.info()``), optionally with
+    ``"items": [{"id", "title"?, "category"?, "points"?}]`` or ``"item_ids": [...]`` giving the
+    rubric's items in order; without either, the items are the union of the students' items in
+    order of first appearance, with titles, categories and points taken from the reports.
+
+    `student_reports`: report.json dicts (full ones, or class.json student entries: only
+    ``student``, ``status``, ``score``, ``items`` with ``id``/``status``/``points`` and
+    ``message`` are read). Order is kept. `generated_at` defaults to now (UTC).
+    """
+    items = _rubric_items(rubric_info, student_reports)
+    students = [_student_entry(r) for r in student_reports]
+    return {
+        "schema": SCHEMA,
+        "rubric": {
+            "id": rubric_info.get("id"),
+            "title": rubric_info.get("title"),
+            "version": rubric_info.get("version"),
+            "items": items,
+        },
+        "synthetic": any(s["synthetic"] for s in students),
+        "generated_at": generated_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "grader_version": __version__,
+        "students": students,
+        "stats": _stats(items, students),
+    }
+
+
+def _rubric_items(rubric_info: dict[str, Any], reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for report in reports:
+        for item in report.get("items") or []:
+            if item.get("id") is not None:
+                found = seen.setdefault(str(item["id"]), {"title": None, "category": None, "points": 0.0})
+                found["title"] = found["title"] or item.get("title")
+                found["category"] = found["category"] or item.get("category")
+                found["points"] = max(found["points"], float((item.get("points") or {}).get("possible") or 0.0))
+    if rubric_info.get("items"):
+        declared = [dict(i) for i in rubric_info["items"]]
+    elif rubric_info.get("item_ids"):
+        declared = [{"id": i} for i in rubric_info["item_ids"]]
+    else:
+        declared = [{"id": i} for i in seen]
+    out = []
+    for d in declared:
+        item_id = str(d["id"])
+        found = seen.get(item_id, {})
+        points = d.get("points")
+        out.append({
+            "id": item_id,
+            "title": d.get("title") or found.get("title") or item_id,
+            "category": d.get("category") or found.get("category") or "Other",
+            "points": float(points) if points is not None else found.get("points", 0.0),
+        })
+    return out
+
+
+def _student_entry(report: dict[str, Any]) -> dict[str, Any]:
+    student = dict(report.get("student") or {})
+    sid = str(student.get("id") or "")
+    status = report.get("status") or "error"
+    score = report.get("score") or {}
+    message = report.get("message")
+    if status == "error" and not message:
+        message = "Could not be graded (no reason was recorded)."
+    return {
+        "student": {k: student.get(k) for k in ("id", "name", "email", "account_id")},
+        "status": status,
+        "score": {
+            "earned": float(score.get("earned") or 0.0),
+            "possible": float(score.get("possible") or 0.0),
+            "percent": float(score.get("percent") or 0.0),
+        },
+        "items": [
+            {
+                "id": str(i.get("id")),
+                "status": i.get("status"),
+                "points": {
+                    "earned": float((i.get("points") or {}).get("earned") or 0.0),
+                    "possible": float((i.get("points") or {}).get("possible") or 0.0),
+                },
+            }
+            for i in report.get("items") or []
+        ],
+        "message": message,
+        "synthetic": bool(report.get("synthetic")),
+        "generated_at": report.get("generated_at"),
+        "report": f"students/{safe_name(sid)}/report.html",
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _histogram(percents: list[float]) -> list[dict[str, Any]]:
+    bins = [{"from": lo, "to": lo + 10, "count": 0} for lo in range(0, 100, 10)]
+    for p in percents:
+        bins[min(max(int(p // 10), 0), 9)]["count"] += 1
+    return bins
+
+
+def _stats(items: list[dict[str, Any]], students: list[dict[str, Any]]) -> dict[str, Any]:
+    graded = [s for s in students if s["status"] != "error"]
+    percents = [s["score"]["percent"] for s in graded]
+    item_stats = []
+    for n, item in enumerate(items):
+        counts = dict.fromkeys(STATUSES, 0)
+        earned = []
+        for s in graded:
+            found = next((i for i in s["items"] if i["id"] == item["id"]), None)
+            if found is None:
+                continue
+            counts[found["status"]] = counts.get(found["status"], 0) + 1
+            if found["status"] in ASSESSED:
+                earned.append(found["points"]["earned"])
+        assessed = sum(counts[st] for st in ASSESSED)
+        not_passing = sum(counts[st] for st in NOT_PASSING) / assessed if assessed else None
+        item_stats.append({
+            **item,
+            "counts": counts,
+            "assessed": assessed,
+            "not_passing": None if not_passing is None else round(not_passing, 4),
+            "mean_earned": round(statistics.fmean(earned), 2) if earned else None,
+            "_order": n,
+        })
+
+    def hardness(stat: dict[str, Any]) -> tuple:
+        if stat["not_passing"] is None:
+            return (1, 0.0, 0.0, stat["_order"])
+        share = (stat["mean_earned"] or 0.0) / stat["points"] if stat["points"] else 1.0
+        return (0, -stat["not_passing"], share, stat["_order"])
+
+    hardest = sorted(item_stats, key=hardness)
+    for rank, stat in enumerate(hardest, 1):
+        stat["rank"] = rank
+    for stat in item_stats:
+        del stat["_order"]
+
+    needs_person: list[dict[str, Any]] = []  # not graded first, then items not checked; roster order
+    for s in students:
+        if s["status"] == "error":
+            needs_person.append({"student": s["student"]["id"], "name": s["student"]["name"],
+                                 "reason": s["message"], "items": []})
+            continue
+        errors = [i["id"] for i in s["items"] if i["status"] == "error"]
+        if errors:
+            needs_person.append({"student": s["student"]["id"], "name": s["student"]["name"],
+                                 "reason": f"{len(errors)} item(s) could not be checked", "items": errors})
+
+    needs_person.sort(key=lambda p: bool(p["items"]))
+    return {
+        "count": len(students),
+        "graded": len(graded),
+        "errors": len(students) - len(graded),
+        "passing": sum(1 for s in graded if s["status"] == "pass"),
+        "mean": _round(statistics.fmean(percents)) if percents else None,
+        "median": _round(statistics.median(percents)) if percents else None,
+        "min": _round(min(percents)) if percents else None,
+        "max": _round(max(percents)) if percents else None,
+        "mean_earned": round(statistics.fmean(s["score"]["earned"] for s in graded), 2) if graded else None,
+        "status_counts": {st: sum(1 for s in students if s["status"] == st) for st in ("pass", "fail", "error")},
+        "histogram": _histogram(percents),
+        "items": item_stats,
+        "hardest": [s["id"] for s in hardest],
+        "needs_person": needs_person,
+    }

@@ -1,0 +1,78 @@
+"""Markdown: report.md, a short summary for a pull-request comment or an LMS message.
+
+Score and status, what to fix first (most points at stake first, with the fix), and a table
+of every item. Evidence stays in report.html. Every value from the report goes through
+`view.md_text`: one line, HTML entities for ``< > &``, backslash escapes for Markdown syntax
+(``| * _ [ ] ` # @`` ...), so a student's text can neither break the table nor add links,
+images, mentions or HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reports import STUDENT_FORMATS, register
+from reports.view import at_stake, fix_first, look, md_text, num, points, report_look
+
+MESSAGE_LIMIT = 400
+
+
+@register(STUDENT_FORMATS, "md", "report.md")
+def render(report: dict[str, Any]) -> str:
+    student = report.get("student") or {}
+    rubric = report.get("rubric") or {}
+    score = report.get("score") or {}
+    items = report.get("items") or []
+    verdict = report_look(report.get("status"))
+    who = md_text(student.get("name") or student.get("id"), 200)
+    if student.get("name"):
+        who += f" ({md_text(student.get('id'), 200)})"
+    out = []
+    if report.get("synthetic"):
+        out += ["> **SYNTHETIC REPORT:** made-up demo data, not a real student's grade.", ""]
+    out += [
+        f"## {verdict.symbol} {md_text(rubric.get('title') or rubric.get('id'), 200)}: {who}",
+        "",
+    ]
+    if report.get("status") == "error":
+        out += [
+            f"**{verdict.symbol} {verdict.label}:** {md_text(report.get('message') or 'no reason recorded')}",
+            "",
+            "Nothing was checked, so there is no score yet. Once the problem above is fixed, the grader "
+            "can run again.",
+        ]
+    else:
+        out += [
+            f"**Score: {num(score.get('earned'))} / {num(score.get('possible'))} points "
+            f"({num(score.get('percent'))}%)**: {verdict.symbol} {verdict.label}",
+            "",
+        ]
+        todo = fix_first(items)
+        if todo:
+            out += ["### What to fix first", ""]
+            for n, item in enumerate(todo, 1):
+                stake = at_stake(item)
+                st = look(item.get("status"))
+                gain = "advice, no points lost" if item.get("status") == "warn" else f"{num(stake)} points at stake"
+                out.append(f"{n}. {st.symbol} **{st.label}** {md_text(item.get('title') or item.get('id'), 200)} "
+                           f"({md_text(item.get('id'), 100)}, {gain}): {md_text(item.get('message'), MESSAGE_LIMIT)}")
+                if item.get("remediation"):
+                    out.append(f"   *Fix:* {md_text(item.get('remediation'), MESSAGE_LIMIT)}")
+            out.append("")
+        else:
+            out += ["Every item that could be checked passed.", ""]
+        out += ["### All items", "", "| | Item | Points | Result |", "|---|---|---:|---|"]
+        for item in items:
+            st = look(item.get("status"))
+            earned, possible = points(item)
+            pts = "not counted" if item.get("status") in ("skip", "manual") else f"{num(earned)} / {num(possible)}"
+            out.append(f"| {st.symbol} {st.label} | {md_text(item.get('title') or item.get('id'), 200)} "
+                       f"| {pts} | {md_text(item.get('message'), MESSAGE_LIMIT)} |")
+        out.append("")
+    out += [
+        "",
+        f"*Rubric {md_text(rubric.get('id'))} version {md_text(rubric.get('version'))} · account "
+        f"{md_text(student.get('account_id') or 'unknown')} · generated {md_text(report.get('generated_at'))} "
+        f"by grader {md_text(report.get('grader_version'))}. Details and evidence: report.html.*",
+    ]
+    return "\n".join(out) + "\n"
