@@ -48,5 +48,5 @@ def run_check(
     report = grade_student(request, rubric, raise_access_errors=True)
     data = report.to_dict()
     written = write_student(data, out, fmt)
-    print_student_summary(data, written, audience=audience, stream=sys.stdout)
+    print_student_summary(data, written, audience=audience, stream=sys.stdout, notebooks=notebooks)
     return 0 if report.status == "pass" else 1
