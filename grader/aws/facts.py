@@ -15,6 +15,7 @@ from grader.aws.session import GLOBAL_REGION, AwsAccess
 from grader.errors import FactError
 
 MISSING = None
+POLICY_STATUS_UNREPORTED = "PolicyStatusUnreported"
 
 
 class IamFacts(CachedFacts):
@@ -107,11 +108,17 @@ class S3Facts(CachedFacts):
 
     @cached
     def policy_status(self, bucket: str) -> bool | None:
-        resp = aws_call(
-            f"policy status of {bucket}", self._client(bucket).get_bucket_policy_status, Bucket=bucket,
-            not_found=MISSING,
-        )
-        return bool(resp["PolicyStatus"]["IsPublic"]) if resp else None
+        """GetBucketPolicyStatus's IsPublic; None when the bucket has no policy. An answer without
+        IsPublic (moto answers `{}`) raises FactError with code POLICY_STATUS_UNREPORTED, so a
+        check can fall back to reading the policy itself."""
+        what = f"policy status of {bucket}"
+        resp = aws_call(what, self._client(bucket).get_bucket_policy_status, Bucket=bucket, not_found=MISSING)
+        if not resp:
+            return None
+        status = resp.get("PolicyStatus") or {}
+        if "IsPublic" not in status:
+            raise FactError(what, "the endpoint answered without IsPublic", POLICY_STATUS_UNREPORTED)
+        return bool(status["IsPublic"])
 
     @cached
     def policy(self, bucket: str) -> dict[str, Any] | None:
@@ -167,21 +174,40 @@ class S3Facts(CachedFacts):
         )
         return resp["Body"].read() if resp else None
 
-    @cached
     def anonymous_read(self, bucket: str, key: str) -> tuple[bool, str]:
         """Try an unsigned GET of the object's first byte: (succeeded, what happened)."""
+        probe = self.anonymous_get(bucket, key)
+        return probe["ok"], probe["answer"]
+
+    def _name_account(self, request, **_kwargs) -> None:
+        request.headers["x-moto-account-id"] = self.account_id
+
+    @cached
+    def anonymous_get(self, bucket: str, key: str) -> dict[str, Any]:
+        """An unsigned GET of the object's first byte (`Range: bytes=0-0`), as data:
+        {"ok", "http_status" (None when no HTTP answer came), "code", "answer" (one line)}.
+        A refusal (403) and a failure to ask (no connection, timeout, 5xx) are told apart by
+        `http_status`; neither raises."""
         client = self.access.client("s3", self.bucket_region(bucket), unsigned=True)
+        if self.access.endpoint_url and self.account_id:
+            # A local endpoint (moto) keeps a bucket namespace per account and files an unsigned
+            # request under a default account; this header names the bucket's. Real AWS (no
+            # endpoint URL) never receives it.
+            client.meta.events.register("before-send.s3.GetObject", self._name_account, unique_id="grader-anon-acct")
         try:
             resp = client.get_object(Bucket=bucket, Key=key, Range="bytes=0-0")
             resp["Body"].read()
-            return True, f"HTTP {resp['ResponseMetadata']['HTTPStatusCode']}"
+            status = resp["ResponseMetadata"]["HTTPStatusCode"]
+            return {"ok": True, "http_status": status, "code": None, "answer": f"HTTP {status}"}
         except Exception as exc:  # noqa: BLE001 - any failure means "not readable anonymously"
             from grader.aws.calls import describe_error
             from grader.errors import ReadOnlyViolation
 
             if isinstance(exc, ReadOnlyViolation):
                 raise
-            return False, describe_error(exc)[0]
+            reason, code = describe_error(exc)
+            status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+            return {"ok": False, "http_status": status, "code": code, "answer": reason}
 
 
 class SageMakerFacts(CachedFacts):
@@ -215,6 +241,12 @@ class SageMakerFacts(CachedFacts):
         return aws_call(f"endpoint {name} in {region}", self._c(region).describe_endpoint, EndpointName=name)
 
     @cached
+    def endpoint_config(self, region: str, name: str) -> dict[str, Any]:
+        return aws_call(
+            f"endpoint config {name} in {region}", self._c(region).describe_endpoint_config, EndpointConfigName=name
+        )
+
+    @cached
     def notebook_instances(self, region: str) -> list[dict[str, Any]]:
         return paginate(
             f"notebook instances in {region}", self._c(region), "list_notebook_instances", "NotebookInstances"
@@ -226,7 +258,10 @@ class SageMakerFacts(CachedFacts):
 
     @cached
     def apps(self, region: str) -> list[dict[str, Any]]:
-        return paginate(f"Studio apps in {region}", self._c(region), "list_apps", "Apps")
+        """Studio apps. A local endpoint may not implement ListApps (moto answers HTTP 500, which
+        botocore retries): one retry only, so an unavailable API costs seconds, not minutes."""
+        client = self.access.client("sagemaker", region, max_attempts=1)
+        return paginate(f"Studio apps in {region}", client, "list_apps", "Apps")
 
 
 class AccountFacts:

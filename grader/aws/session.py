@@ -131,8 +131,8 @@ class AwsAccess:
 
     def client(self, service: str, region: str | None = None, *, unsigned: bool = False,
                max_attempts: int | None = None):
-        """A guarded, counted client. `max_attempts` bounds retries below the default (e.g. for an
-        API that a local endpoint answers with HTTP 500 because it does not implement it)."""
+        """A guarded, counted client. `max_attempts` (retries, as botocore counts them) bounds retries
+        below the default, e.g. for an API a local endpoint answers with HTTP 500 (not implemented)."""
         region = region or GLOBAL_REGION
         key = (service, region, unsigned, max_attempts)
         with self._lock:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -57,9 +58,15 @@ class Scenario:
     public_region: str = "ca-central-1"
     public_blocked: bool = False  # True: left with all four BPA flags on (the 2023 default)
     public_route: str = "acl"  # acl | policy | none (object never made public)
+    public_policy: dict[str, Any] | None = None  # this bucket policy instead ("{bucket}" is replaced)
+    public_flags_on: tuple[str, ...] = ()  # these Block Public Access flags left on (e.g. "IgnorePublicAcls")
+    account_bpa: bool = False  # account-level Block Public Access (S3 Control), all four flags on
+    private_extra_objects: int = 0  # that many more objects in the private bucket (put in moto directly)
+    studio_bucket: bool = False  # SageMaker Studio's own sagemaker-<region>-<account> bucket
     # SageMaker
     rainfall_job: bool = True
     rainfall_output_bucket: str | None = None  # default: the private bucket
+    rainfall_image: str | None = None  # a custom training image (default: the built-in linear-learner)
     credit_job: bool = True
     training_data: str = "recordio"  # recordio | csv | none
     test_data: bool = True
@@ -91,6 +98,10 @@ class BuiltStudent:
     role_arn: str
     scenario: Scenario
     resources: dict[str, Any] = field(default_factory=dict)
+
+
+def _strip_account_host(request, **_kwargs) -> None:
+    request.url = re.sub(r"^(https?://)\d{12}\.", r"\1", request.url)
 
 
 def _check_local(endpoint_url: str) -> None:
@@ -125,6 +136,7 @@ class _Builder:
         self.url, self.account, self.sc = endpoint_url, account_id, sc
         self.session = account_session(endpoint_url, account_id)
         self.cfg = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2})
+        self.made_buckets: set[str] = set()
 
     def c(self, service: str, region: str = "us-east-1"):
         return self.session.client(service, region_name=region, endpoint_url=self.url, config=self.cfg)
@@ -172,6 +184,7 @@ class _Builder:
         s3 = self.c("s3", region)
         kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
         s3.create_bucket(Bucket=name, **kwargs)
+        self.made_buckets.add(name)
         s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]})
         if blocked is not None:
             s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=blocked)
@@ -197,6 +210,12 @@ class _Builder:
             s3.put_object(Bucket=sc.private_name, Key="private-wink-face.png", Body=PNG,
                           **({} if sc.private_blocked else {"ACL": "private"}))
         self.training_data(s3)
+        if sc.private_extra_objects:
+            from moto.s3.models import s3_backends
+
+            backend = s3_backends[self.account]["aws"]
+            for i in range(sc.private_extra_objects):
+                backend.put_object(sc.private_name, f"archive/part-{i:05d}.csv", b"0.0,54\n")
 
     def training_data(self, s3) -> None:
         sc = self.sc
@@ -222,16 +241,30 @@ class _Builder:
             s3.put_object(Bucket=name, Key="public-happy-face.png", Body=PNG)
             return
         ownership = "BucketOwnerEnforced" if sc.public_route == "policy" else "ObjectWriter"
-        s3 = self.bucket(name, sc.public_region, ownership=ownership, blocked=self.flags(False))
+        s3 = self.bucket(name, sc.public_region, ownership=ownership,
+                         blocked=self.flags(False, **dict.fromkeys(sc.public_flags_on, True)))
         acl = {"ACL": "public-read"} if sc.public_route == "acl" else {}
         if sc.public_route == "none" and ownership == "ObjectWriter":
             acl = {"ACL": "private"}
         s3.put_object(Bucket=name, Key="public-happy-face.png", Body=PNG, **acl)
-        if sc.public_route == "policy":
+        policy = sc.public_policy
+        if policy is None and sc.public_route == "policy":
             policy = {"Version": "2012-10-17", "Statement": [{
                 "Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{name}/*"}]}
-            s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+                "Resource": "arn:aws:s3:::{bucket}/*"}]}
+        if policy is not None:
+            s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy).replace("{bucket}", name))
+
+    def account_settings(self) -> None:
+        if self.sc.account_bpa:
+            ctl = self.c("s3control")
+            # S3 Control prefixes the host with the account id, which a local endpoint cannot resolve
+            ctl.meta.events.register("before-send.s3-control", _strip_account_host)
+            ctl.put_public_access_block(AccountId=self.account, PublicAccessBlockConfiguration=self.flags(True))
+        if self.sc.studio_bucket:
+            region = self.sc.sagemaker_region
+            self.bucket(f"sagemaker-{region}-{self.account}", region, blocked=self.flags(True),
+                        ownership="BucketOwnerEnforced")
 
     # -- SageMaker ---------------------------------------------------------------------------
     def jobs(self) -> None:
@@ -249,7 +282,8 @@ class _Builder:
             name = sc.job_name(kind)
             sm.create_training_job(
                 TrainingJobName=name,
-                AlgorithmSpecification={"TrainingImage": image, "TrainingInputMode": "File"},
+                AlgorithmSpecification={"TrainingImage": (sc.rainfall_image if kind == "rainfall" else None) or image,
+                                        "TrainingInputMode": "File"},
                 RoleArn=ROLE.format(account=self.account),
                 HyperParameters={"feature_dim": dim, "predictor_type": ptype, "mini_batch_size": "100",
                                  "epochs": "10"},
@@ -261,7 +295,7 @@ class _Builder:
             )
             if not (kind == "rainfall" and sc.artifact_deleted):
                 bucket, _, key = out.removeprefix("s3://").partition("/")
-                if bucket in (sc.private_name, sc.public_name) or bucket in sc.extra_buckets:
+                if bucket in self.made_buckets:
                     self.c("s3", "us-east-1").put_object(Bucket=bucket, Key=f"{key}/{name}/output/model.tar.gz",
                                                          Body=b"\x1f\x8b model")
         # The lesson deploys each model and then deletes endpoint and config.
@@ -306,6 +340,7 @@ def build_student(endpoint_url: str, account_id: str, scenario: Scenario | None 
     b = _Builder(endpoint_url, account_id, sc)
     b.iam()
     b.extras()
+    b.account_settings()
     b.private()
     b.public()
     b.jobs()

@@ -1,0 +1,169 @@
+"""Clean-up items (lesson step 10): no endpoints, no endpoint configurations, nothing left running.
+
+Every scanned region is listed once per run (`checks.sagemaker.region_scan`, shared with the
+SageMaker items). A leftover found in a readable region is a verdict even when another region could
+not be read (it is named in evidence); "nothing left" needs every region read, else `error`.
+
+`cleanup-cost-leaks` is advisory (`warn`, full points). Studio apps are checked only where a Studio
+domain exists; when the Studio APIs do not answer (ListApps is not implemented on every endpoint,
+or access is denied), evidence says what was not checked and why, the rest still counts, and the
+item is `warn`, not `error`. Notebook instances and training jobs that could not be listed, with
+nothing found running elsewhere, make it `error`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks._common import failed, passed, result, warned, when
+from checks.sagemaker import ScanParams, cannot_tell, region_scan
+from grader.context import Context
+from grader.models import CheckResult, Status
+from grader.registry import check
+
+STEP10 = "Lesson step 10 (Deleting AWS Resources)"
+MAX_ENDPOINTS_DESCRIBED = 10  # instance types of leftover endpoints: 2 calls each, bounded
+MAX_LISTED = 50  # entries listed in evidence
+
+RUNNING_APP_EXCLUDED = ("JupyterServer", "default")  # (AppType, AppName) of Studio's default app
+
+
+@check(
+    "cleanup-endpoints",
+    title="No SageMaker endpoint is left in any region",
+    category="Clean-up",
+    params=ScanParams,
+    permissions=["ec2:DescribeRegions", "sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint",
+                 "sagemaker:DescribeEndpointConfig"],
+    remediation=f"{STEP10}: in the SageMaker console of each region listed, open Inference > Endpoints, select "
+    "each endpoint and choose Actions > Delete (or run `sagemaker.Session().delete_endpoint(...)`).",
+)
+def cleanup_endpoints(ctx: Context, params: ScanParams) -> CheckResult:
+    """No endpoint exists in any scanned region; an endpoint that is `Deleting` counts as deleted."""
+    scan = region_scan(ctx, params, "endpoints")
+    evidence = scan.evidence()
+    left = [(r, e) for r, e in scan.items() if e.get("EndpointStatus") != "Deleting"]
+    deleting = [f"{e['EndpointName']} ({r})" for r, e in scan.items() if e.get("EndpointStatus") == "Deleting"]
+    if deleting:
+        evidence["deleting_counted_as_deleted"] = deleting[:MAX_LISTED]
+    if left:
+        listed = _with_instance_types(ctx, left[:MAX_LISTED])
+        names = ", ".join(f"{e['endpoint']} ({e['region']})" for e in listed[:5])
+        more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+        return failed(f"{len(left)} SageMaker endpoint(s) still exist and cost money: {names}{more}.",
+                      endpoints=listed, endpoints_total=len(left), **evidence)
+    if scan.unreadable:
+        return cannot_tell("endpoints", {f"endpoints in {r}": why for r, why in scan.unreadable.items()}, evidence)
+    return passed(f"No SageMaker endpoint exists in the {len(scan.regions)} regions scanned.", **evidence)
+
+
+def _with_instance_types(ctx: Context, left: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each leftover endpoint with region, status, creation time and instance type(s); the instance
+    type comes from its endpoint config's variants (DescribeEndpoint + DescribeEndpointConfig), for
+    the first MAX_ENDPOINTS_DESCRIBED only. A failed lookup leaves the type unknown, with the reason."""
+    keys = {f"{r}/{e['EndpointName']}": r for r, e in left[:MAX_ENDPOINTS_DESCRIBED]}
+
+    def instance_types(key: str) -> list[str]:
+        region, name = keys[key], key.split("/", 1)[1]
+        config = ctx.aws.sagemaker.endpoint(region, name)["EndpointConfigName"]
+        variants = ctx.aws.sagemaker.endpoint_config(region, config).get("ProductionVariants", [])
+        return [v.get("InstanceType") or ("serverless" if v.get("ServerlessConfig") else "unknown")
+                for v in variants]
+
+    types, errors = ctx.aws.across(list(keys), instance_types)
+    out = []
+    for region, e in left:
+        key = f"{region}/{e['EndpointName']}"
+        entry = {"endpoint": e["EndpointName"], "region": region, "status": e.get("EndpointStatus"),
+                 "created": when(e.get("CreationTime")), "instance_types": types.get(key)}
+        if key in errors:
+            entry["instance_types_unknown"] = errors[key]
+        elif key not in keys:
+            entry["instance_types_unknown"] = f"not looked up (only the first {MAX_ENDPOINTS_DESCRIBED} endpoints)"
+        out.append(entry)
+    return out
+
+
+@check(
+    "cleanup-endpoint-configs",
+    title="No SageMaker endpoint configuration is left in any region",
+    category="Clean-up",
+    params=ScanParams,
+    permissions=["ec2:DescribeRegions", "sagemaker:ListEndpointConfigs"],
+    remediation=f"{STEP10}: in the SageMaker console of each region listed, open Inference > Endpoint "
+    "configurations and delete each one (Actions > Delete).",
+)
+def cleanup_endpoint_configs(ctx: Context, params: ScanParams) -> CheckResult:
+    """No endpoint configuration exists in any scanned region."""
+    scan = region_scan(ctx, params, "endpoint_configs")
+    evidence = scan.evidence()
+    left = scan.items()
+    if left:
+        listed = [{"endpoint_config": c["EndpointConfigName"], "region": r, "created": when(c.get("CreationTime"))}
+                  for r, c in left[:MAX_LISTED]]
+        names = ", ".join(f"{c['endpoint_config']} ({c['region']})" for c in listed[:5])
+        more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+        return failed(f"{len(left)} endpoint configuration(s) still exist: {names}{more}.",
+                      endpoint_configs=listed, endpoint_configs_total=len(left), **evidence)
+    if scan.unreadable:
+        return cannot_tell("endpoint configurations",
+                           {f"endpoint configs in {r}": why for r, why in scan.unreadable.items()}, evidence)
+    return passed(f"No endpoint configuration exists in the {len(scan.regions)} regions scanned.", **evidence)
+
+
+@check(
+    "cleanup-cost-leaks",
+    title="Nothing is left running: notebook instances, training jobs, Studio apps",
+    category="Clean-up",
+    params=ScanParams,
+    permissions=["ec2:DescribeRegions", "sagemaker:ListNotebookInstances", "sagemaker:ListTrainingJobs",
+                 "sagemaker:ListDomains", "sagemaker:ListApps"],
+    remediation=f"{STEP10}: stop what is listed: notebook instances (SageMaker > Notebook instances > Stop), "
+    "training jobs (Training jobs > Stop), and Studio apps other than the default JupyterServer (Studio > "
+    "Running instances and kernels > Shut down).",
+)
+def cleanup_cost_leaks(ctx: Context, params: ScanParams) -> CheckResult:
+    """No notebook instance `InService`, no training job `InProgress`, no Studio app other than the
+    default JupyterServer `InService`. Advisory: `warn` with full points lists what still runs."""
+    notebooks = region_scan(ctx, params, "notebook_instances")
+    jobs = region_scan(ctx, params, "training_jobs")
+    domains = region_scan(ctx, params, "domains")
+    running = {
+        "notebook_instances": [{"name": n["NotebookInstanceName"], "region": r, "instance_type": n.get("InstanceType"),
+                                "status": n["NotebookInstanceStatus"], "created": when(n.get("CreationTime"))}
+                               for r, n in notebooks.items() if n.get("NotebookInstanceStatus") == "InService"],
+        "training_jobs": [{"name": j["TrainingJobName"], "region": r, "status": j["TrainingJobStatus"],
+                           "created": when(j.get("CreationTime"))}
+                          for r, j in jobs.items() if j.get("TrainingJobStatus") == "InProgress"],
+    }
+    studio_regions = sorted({r for r, _ in domains.items()})
+    apps, app_errors = ctx.aws.across(studio_regions, ctx.aws.sagemaker.apps)
+    running["studio_apps"] = [
+        {"app": a.get("AppName"), "type": a.get("AppType"), "domain": a.get("DomainId"), "region": r,
+         "user_profile": a.get("UserProfileName") or a.get("SpaceName"), "created": when(a.get("CreationTime"))}
+        for r in studio_regions for a in apps.get(r, [])
+        if a.get("Status") == "InService" and (a.get("AppType"), a.get("AppName")) != RUNNING_APP_EXCLUDED
+    ]
+    not_checked = {f"Studio domains in {r}": why for r, why in sorted(domains.unreadable.items())}
+    not_checked.update({f"Studio apps in {r}": why for r, why in sorted(app_errors.items())})
+    unreadable = {f"notebook instances in {r}": why for r, why in sorted(notebooks.unreadable.items())}
+    unreadable.update({f"training jobs in {r}": why for r, why in sorted(jobs.unreadable.items())})
+    evidence: dict[str, Any] = {**notebooks.evidence(), "studio_domain_regions": studio_regions,
+                                **{k: v[:MAX_LISTED] for k, v in running.items()}}
+    evidence.pop("regions_unreadable", None)
+    if unreadable:
+        evidence["could_not_read"] = unreadable
+    if not_checked:
+        evidence["not_checked"] = not_checked
+    still = [f"{len(v)} {k.replace('_', ' ')}" for k, v in running.items() if v]
+    if still:
+        return warned(f"Still running and costing money: {', '.join(still)}.", **evidence)
+    if unreadable:
+        return cannot_tell("notebook instances or training jobs", unreadable, evidence)
+    if not_checked:
+        where = "; ".join(f"{k}: {v}" for k, v in not_checked.items())
+        return result(Status.WARN, f"No notebook instance or training job is running; Studio apps were not checked "
+                      f"({where}).", remediation=f"{STEP10}: the grader could not see your Studio apps; in SageMaker "
+                      "Studio, open Running instances and kernels and shut down every app except the default "
+                      "JupyterServer.", **evidence)
+    return passed("No notebook instance, training job or Studio app is left running.", **evidence)
