@@ -1,0 +1,406 @@
+"""Facts derived from a notebook's cells: execution, metrics with the cell they were read from,
+workflow steps. Each function takes a `Notebook` and is cached on it (see `Notebook.credit`...).
+
+Which output is which metric is decided here, with the cell's code as context: a bare number
+shown by a cell whose last line is `accuracy` is an accuracy; an integer matrix counts as a
+confusion matrix only in a cell that computes or prints one (`confusion_matrix`, `crosstab` of
+predictions, a variable assigned from them, a "Confusion matrix" caption, or axes named
+Actual/Predicted). Metrics are read from stdout and results, not stderr (warnings, SDK logs).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.notebooks.model import DISPLAY, ERROR, RESULT, STDOUT, CodeCell, Notebook, Output, Place
+from grader.notebooks.parsers import (
+    Confusion,
+    Found,
+    Report,
+    bare_number,
+    bare_tuple,
+    confusion_from_grid,
+    find_accuracy,
+    find_html_grids,
+    find_matrices,
+    find_r2,
+    find_reports,
+    find_rmse,
+    find_text_grids,
+    find_tfpn,
+    relabel,
+    report_from_grid,
+)
+from grader.notebooks.text import Number, clean_text, lowered, quote
+
+
+# -- execution -------------------------------------------------------------------------------
+@dataclass
+class ExecutionFacts:
+    """How the notebook was run: un-run code cells, order breaks, error outputs."""
+
+    code_cells: int
+    unexecuted: list[CodeCell]
+    out_of_order: list[tuple[CodeCell, CodeCell]]  # (earlier cell, later cell with a lower count)
+    errors: list[tuple[CodeCell, Output]]
+
+    @property
+    def executed(self) -> int:
+        return self.code_cells - len(self.unexecuted)
+
+
+def execution_facts(nb: Notebook) -> ExecutionFacts:
+    cells = nb.code_cells
+    unexecuted = [c for c in cells if c.execution_count is None]
+    out_of_order = []
+    last: CodeCell | None = None
+    for c in cells:
+        if c.execution_count is None:
+            continue
+        if last is not None and c.execution_count <= last.execution_count:  # type: ignore[operator]
+            out_of_order.append((last, c))
+        last = c
+    errors = [(c, o) for c in nb.cells for o in c.outputs if o.kind == ERROR]
+    return ExecutionFacts(len(cells), unexecuted, out_of_order, errors)
+
+
+# -- credit metrics --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Figure:
+    """One accuracy figure printed in the notebook, where it was found and how it was printed."""
+
+    kind: str  # "accuracy" | "classification report" | "confusion matrix"
+    number: Number
+    printed: str
+    place: Place
+
+    def evidence(self) -> dict[str, Any]:
+        return {"figure": self.kind, "value": round(self.number.value, 6), "printed": self.printed,
+                "where": str(self.place)}
+
+
+@dataclass
+class CreditFacts:
+    figures: list[Figure] = field(default_factory=list)
+    matrices: list[tuple[Confusion, Place]] = field(default_factory=list)
+    reports: list[tuple[Report, Place]] = field(default_factory=list)
+    predictor_types: list[tuple[str, Place]] = field(default_factory=list)
+
+
+@dataclass
+class RainfallFacts:
+    rmse: list[tuple[Found, Place]] = field(default_factory=list)
+    r2: list[tuple[Found, Place]] = field(default_factory=list)
+    predictor_types: list[tuple[str, Place]] = field(default_factory=list)
+
+
+_PREDICTOR = re.compile(r"predictor_type['\"]?\s*[=:]\s*(['\"])(\w+)\1")
+_CM_SOURCE = re.compile(r"confusion", re.IGNORECASE)
+_CROSSTAB = re.compile(r"crosstab\s*\(")
+_PREDISH = re.compile(r"pred|y_test|ytest|actual|result|label|y_true", re.IGNORECASE)
+_CM_ASSIGN = re.compile(r"^\s*(\w+)\s*=\s*[\w.]*(?:confusion_matrix|crosstab)\s*\(", re.MULTILINE)
+_ASSIGN = re.compile(r"^\s*(\w+)\s*=(?!=)(.*)$", re.MULTILINE)
+_FIRST_ARG = re.compile(r"(?:confusion_matrix|crosstab)\s*\(\s*([^,()]*(?:\([^()]*\))?[^,()]*)")
+_RMSE_HINT = re.compile(r"rmse|root_mean|root mean", re.IGNORECASE)
+_R2_HINT = re.compile(r"(?<![a-z0-9])r_?2(?![0-9])|r_?squared|rsquared|r2_score", re.IGNORECASE)
+_ACC_HINT = re.compile(r"acc", re.IGNORECASE)
+_ACC_HINT_SKIP = re.compile(r"balanced|train|baseline|dummy|cross|cv_", re.IGNORECASE)
+
+
+def predictor_types(nb: Notebook) -> list[tuple[str, Place]]:
+    return [(m.group(2), nb.place(c, "code")) for c in nb.code_cells for m in _PREDICTOR.finditer(c.code)]
+
+
+def _cm_variables(nb: Notebook) -> set[str]:
+    """Names assigned from confusion_matrix/crosstab, and names assigned from those (one level)."""
+    names: set[str] = set()
+    for c in nb.code_cells:
+        code = c.code
+        if "confusion_matrix" in code or "crosstab" in code:
+            names.update(m.group(1) for m in _CM_ASSIGN.finditer(code))
+        if names:
+            for m in _ASSIGN.finditer(code):
+                rhs = m.group(2)
+                if any(re.search(rf"\b{re.escape(n)}\b", rhs) for n in names):
+                    names.add(m.group(1))
+    return names
+
+
+def _is_cm_cell(cell: CodeCell, cm_vars: set[str]) -> bool:
+    code = cell.code
+    if _CM_SOURCE.search(code):
+        return True
+    if _CROSSTAB.search(code) and _PREDISH.search(code):
+        return True
+    return any(re.search(rf"\b{re.escape(n)}\b", code) for n in cm_vars)
+
+
+def _flipped_hint(code: str) -> bool:
+    """`confusion_matrix(y_pred, y_test)` / `crosstab(predictions, actual)`: rows are predictions."""
+    m = _FIRST_ARG.search(code)
+    if not m or "y_true" in code:
+        return False
+    return "pred" in m.group(1).lower()
+
+
+def _last_expression(cell: CodeCell) -> str:
+    lines = cell.code.split("\n")
+    return lines[-1].strip() if lines else ""
+
+
+def _hint_for(cell: CodeCell, out: Output) -> str:
+    """The code that produced a bare number: the last expression, or the cell's single print."""
+    if out.kind in (RESULT, DISPLAY):
+        last = _last_expression(cell)
+        return "" if re.match(r"^\w+\s*=(?!=)", last) else last
+    if out.kind == STDOUT and cell.code.count("print(") == 1:
+        start = cell.code.index("print(")
+        return cell.code[start:start + 200]
+    return ""
+
+
+def _metric_of(hint: str) -> str:
+    if _RMSE_HINT.search(hint):
+        return "rmse"
+    if _R2_HINT.search(hint):
+        return "r2"
+    if _ACC_HINT.search(hint) and not _ACC_HINT_SKIP.search(hint):
+        return "accuracy"
+    return ""
+
+
+def _bare_metrics(cell: CodeCell, out: Output) -> list[tuple[str, Number, str]]:
+    """(metric, number, printed) for outputs that are only a number, named by the code."""
+    text = out.text.strip()
+    if not text or len(text) > 200:
+        return []
+    hint = _hint_for(cell, out)
+    if not hint:
+        return []
+    one = bare_number(text)
+    if one is not None:
+        metric = _metric_of(hint)
+        return [(metric, one, text)] if metric else []
+    many = bare_tuple(text)
+    if many:
+        inner = hint[hint.find("(") + 1:] if hint.startswith("print(") else hint
+        names = [p for p in re.split(r",", inner.strip("()[] ")) if p.strip()]
+        if len(names) == len(many):
+            return [(m, n, text) for p, n in zip(names, many, strict=True) if (m := _metric_of(p))]
+    return []
+
+
+_LOG_END = ("Billable seconds:", "Training job completed")
+_GRID_MAX = 50_000  # characters: a confusion matrix or report table is far smaller
+
+
+def _texts(out: Output) -> str:
+    """The text metrics are read from: stdout and results, not stderr; of a training log
+    (`estimator.fit` output) only what was printed after the job completed."""
+    if out.kind not in (STDOUT, RESULT, DISPLAY):
+        return ""
+    if out.kind == RESULT:
+        return _unquoted(out.text)
+    raw = out.raw
+    head = raw[:4000]
+    if out.kind == STDOUT and len(raw) > 5000 and ("training job" in head or "training-job" in head):
+        for marker in _LOG_END:
+            i = raw.rfind(marker)
+            if i != -1:
+                end = raw.find("\n", i)
+                return "" if end == -1 else clean_text(raw[end + 1:])
+    return out.text
+
+
+def _unquoted(text: str) -> str:
+    """A string shown as a result (`classification_report(...)` without print) is its repr:
+    one line with `\\n` escapes. Give back the text it stands for."""
+    t = text.strip()
+    if len(t) < 2 or len(t) > 200_000 or t[0] not in "'\"" or t[-1] != t[0] or "\\n" not in t:
+        return text
+    try:
+        value = ast.literal_eval(t)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
+    return value if isinstance(value, str) else text
+
+
+def _training_only(code: str) -> bool:
+    """A cell that evaluates on the training set (its figures are not the test accuracy)."""
+    low = code.lower()
+    return "train" in low and "test" not in low and bool(_TRAIN_EVAL.search(code))
+
+
+_TRAIN_EVAL = re.compile(r"(?:confusion_matrix|crosstab|classification_report|accuracy_score|score)\s*\([^)]*train",
+                         re.IGNORECASE)
+
+
+def credit_facts(nb: Notebook) -> CreditFacts:
+    facts = CreditFacts(predictor_types=predictor_types(nb))
+    cm_vars = _cm_variables(nb)
+    for cell in nb.cells:
+        if not cell.outputs or _training_only(cell.code):
+            continue
+        cm_cell = _is_cm_cell(cell, cm_vars)
+        flipped = _flipped_hint(cell.code) if cm_cell else False
+        for out in cell.outputs:
+            text = _texts(out)
+            if not text and not out.html:
+                continue
+            place = nb.place(cell)
+            low = lowered(text)
+            for found in find_accuracy(text) if "acc" in low else ():
+                facts.figures.append(Figure("accuracy", found.number, found.line, place))
+            for metric, num, printed in _bare_metrics(cell, out):
+                if metric == "accuracy" and num.finite and 0 <= num.value <= 1:
+                    facts.figures.append(Figure("accuracy", num, quote(printed), place))
+            reports = find_reports(text)
+            if not reports and out.html and "recall" in out.html:
+                reports = [r for g in find_html_grids(out.html) if (r := report_from_grid(g)) is not None]
+            for report in reports:
+                facts.reports.append((report, place))
+                if report.accuracy is not None:
+                    kind = f"classification report ({report.accuracy_row} row)"
+                    facts.figures.append(Figure(kind, report.accuracy, report.line, place))
+            matrices: list[Confusion] = []
+            captioned = "confusion" in low
+            if len(text) <= _GRID_MAX and (cm_cell or captioned or "pred" in low):
+                for grid in find_text_grids(text):
+                    cm = confusion_from_grid(grid, flipped_hint=flipped)
+                    if cm is not None and (cm_cell or captioned or cm.oriented):
+                        matrices.append(cm)
+            if cm_cell or captioned:
+                matrices.extend(find_matrices(text, flipped_hint=flipped))
+            if not matrices and len(text) <= _GRID_MAX and (cm_cell or "positive" in low):
+                matrices.extend(find_tfpn(text))
+                if not matrices and ".ravel()" in cell.code and (four := bare_tuple(text)) and len(four) == 4:
+                    matrices.extend(find_tfpn("tn={} fp={} fn={} tp={}".format(*(n.show() for n in four))))
+            if not matrices and out.html and (cm_cell or not text):
+                for grid in find_html_grids(out.html):
+                    cm = confusion_from_grid(grid, flipped_hint=flipped)
+                    if cm is not None and (cm_cell or cm.oriented):
+                        matrices.append(cm)
+            for cm in matrices:
+                facts.matrices.append((cm, place))
+                facts.figures.append(Figure("confusion matrix", cm.accuracy, _table_quote(cm.text), place))
+    facts.matrices = [(_with_report_labels(cm, facts.reports), place) for cm, place in facts.matrices]
+    return facts
+
+
+def _with_report_labels(cm: Confusion, reports: list[tuple[Report, Place]]) -> Confusion:
+    """Name a NumPy matrix's classes after the classification report printed before it.
+
+    scikit-learn orders both by sorted label, so row i is the report's i-th class when the
+    report's supports equal the matrix's row sums.
+    """
+    if not cm.positional:
+        return cm
+    rows = [sum(r) for r in cm.counts]
+    for report, _ in reversed(reports):
+        if len(report.classes) == len(rows) and all(
+            abs(c.support - n) < 0.5 for c, n in zip(report.classes, rows, strict=True)
+        ):
+            return relabel(cm, [c.label for c in report.classes])
+    return cm
+
+
+def _table_quote(text: str) -> str:
+    """A printed table as one line of evidence: its rows joined by " / "."""
+    return quote(" / ".join(" ".join(line.split()) for line in text.split("\n") if line.strip()), 240)
+
+
+def rainfall_facts(nb: Notebook) -> RainfallFacts:
+    facts = RainfallFacts(predictor_types=predictor_types(nb))
+    for cell in nb.cells:
+        for out in cell.outputs:
+            text = _texts(out)
+            if not text:
+                continue
+            place = nb.place(cell)
+            facts.rmse.extend((f, place) for f in find_rmse(text))
+            facts.r2.extend((f, place) for f in find_r2(text))
+            for metric, num, printed in _bare_metrics(cell, out):
+                if metric == "rmse":
+                    facts.rmse.append((Found(num, quote(printed)), place))
+                elif metric == "r2":
+                    facts.r2.append((Found(num, quote(printed)), place))
+    return facts
+
+
+# -- workflow steps (credit notebook) --------------------------------------------------------
+STEP_NAMES = {
+    "split": "splits the data into training and testing sets",
+    "one_hot": "one-hot encodes the categorical features",
+    "scale": "scales the features",
+    "binary_classifier": "trains linear-learner with predictor_type binary_classifier",
+    "classification_report": "prints a classification report",
+    "confusion_matrix": "prints a confusion matrix",
+    "delete_endpoint": "deletes the endpoint in an executed cell",
+}
+
+_STEP_CODE = {
+    "split": re.compile(r"train_test_split\s*\(|\.sample\s*\(\s*frac|np\.split\s*\(|ShuffleSplit|KFold\s*\("),
+    "one_hot": re.compile(r"get_dummies\s*\(|OneHotEncoder\s*\(|one_hot\s*\("),
+    "scale": re.compile(r"(?:StandardScaler|MinMaxScaler|RobustScaler|MaxAbsScaler|Normalizer)\s*\(|"
+                        r"(?<![\w.])scale\s*\(|preprocessing\.scale\s*\(|normalize\s*\("),
+    "classification_report": re.compile(r"classification_report\s*\("),
+    "confusion_matrix": re.compile(r"confusion_matrix\s*\(|crosstab\s*\(|ConfusionMatrixDisplay"),
+    "delete_endpoint": re.compile(r"delete_endpoint\s*\(|delete_predictor\s*\("),
+}
+
+
+@dataclass
+class Steps:
+    """Each workflow step: the place it was found (None when not found) and a note."""
+
+    found: dict[str, Place | None]
+    notes: dict[str, str]
+
+    @property
+    def count(self) -> int:
+        return sum(1 for p in self.found.values() if p is not None)
+
+    def evidence(self) -> dict[str, str]:
+        out = {}
+        for step, place in self.found.items():
+            note = f" ({self.notes[step]})" if step in self.notes else ""
+            out[step] = (str(place) + note) if place is not None else "not found" + note
+        return out
+
+
+def workflow_steps(nb: Notebook) -> Steps:
+    found: dict[str, Place | None] = dict.fromkeys(STEP_NAMES)
+    notes: dict[str, str] = {}
+    cells = nb.code_cells
+    for step in ("split", "one_hot", "scale"):
+        cell = next((c for c in cells if _STEP_CODE[step].search(c.code)), None)
+        found[step] = nb.place(cell, "code") if cell else None
+    binary = next((p for t, p in predictor_types(nb) if t == "binary_classifier"), None)
+    found["binary_classifier"] = binary
+    credit = nb.credit
+    if credit.reports:
+        found["classification_report"] = credit.reports[0][1]
+    else:
+        cell = next((c for c in cells if _STEP_CODE["classification_report"].search(c.code)
+                     and any(o.kind != ERROR and (o.text or o.html) for o in c.outputs)), None)
+        found["classification_report"] = nb.place(cell, "code") if cell else None
+    if credit.matrices:
+        found["confusion_matrix"] = credit.matrices[0][1]
+    else:
+        cell = next((c for c in cells if _STEP_CODE["confusion_matrix"].search(c.code)
+                     and any(o.kind != ERROR for o in c.outputs)), None)
+        found["confusion_matrix"] = nb.place(cell, "code") if cell else None
+    deletes = [c for c in cells if _STEP_CODE["delete_endpoint"].search(c.code)]
+    ran = [c for c in deletes if c.execution_count is not None]
+    if ran:
+        cell = ran[-1]
+        found["delete_endpoint"] = nb.place(cell, "code")
+        errors = [o.ename for o in cell.outputs if o.kind == ERROR]
+        if errors:
+            notes["delete_endpoint"] = f"the cell ended in {errors[0]}: was the endpoint already deleted?"
+    elif deletes:
+        notes["delete_endpoint"] = f"the code is in {deletes[0].label} but that cell was never run"
+    return Steps(found, notes)

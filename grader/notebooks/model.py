@@ -1,0 +1,210 @@
+"""The facts one notebook yields: its code cells, their outputs, and where each was found.
+
+These are plain data made by `grader.notebooks.reader`; the analysis (metrics, steps, names
+mentioned) lives in `grader.notebooks.analysis` and is cached on the `Notebook` object.
+
+Cells are located for evidence as "cell N": the N-th cell from the top of the notebook,
+counting markdown cells too (what a TA counts when scrolling), with the execution count when
+there is one, e.g. "cell 14 (In [12])". `CodeCell.index` is the same position, 0-based.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from grader.notebooks.text import clean_text, strip_comments
+
+if TYPE_CHECKING:
+    from grader.notebooks.analysis import CreditFacts, ExecutionFacts, RainfallFacts, Steps
+    from grader.notebooks.mentions import NotebookMentions
+
+# Output kinds, as `Output.kind`.
+STDOUT = "stdout"
+STDERR = "stderr"
+RESULT = "execute_result"
+DISPLAY = "display_data"
+ERROR = "error"
+
+
+class Output:
+    """One output of a code cell, normalised.
+
+    `text` is the stream text (stdout/stderr) or the `text/plain` data (execute_result,
+    display_data), with ANSI escapes removed and line ends made `\\n`; for an error it is
+    "ename: evalue". `html` is the `text/html` data when there is one. `raw` is the text as
+    stored; `text` is cleaned from it on first use (a training log can be most of a notebook's
+    bytes, and most checks never need it cleaned).
+    """
+
+    __slots__ = ("kind", "raw", "html", "ename", "evalue", "_text")
+
+    def __init__(self, kind: str, text: str = "", html: str = "", ename: str = "", evalue: str = ""):
+        self.kind = kind
+        self.raw = text
+        self.html = html
+        self.ename = ename
+        self.evalue = evalue
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = clean_text(self.raw)
+        return self._text
+
+    @property
+    def is_error(self) -> bool:
+        return self.kind == ERROR
+
+    def __repr__(self) -> str:
+        shown = self.raw if len(self.raw) <= 60 else self.raw[:57] + "..."
+        return f"Output({self.kind!r}, {shown!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Output):
+            return NotImplemented
+        return (self.kind, self.text, self.html, self.ename, self.evalue) == (
+            other.kind, other.text, other.html, other.ename, other.evalue)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    """A code cell in document order: `index` is its 0-based position among all cells."""
+
+    index: int
+    source: str
+    execution_count: int | None
+    outputs: tuple[Output, ...] = ()
+
+    @property
+    def number(self) -> int:
+        """The 1-based position of the cell in the notebook (markdown cells included)."""
+        return self.index + 1
+
+    @property
+    def label(self) -> str:
+        run = f"In [{self.execution_count}]" if self.execution_count is not None else "not run"
+        return f"cell {self.number} ({run})"
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.source.strip()
+
+    @cached_property
+    def code(self) -> str:
+        """The source without comments and blank lines (what the steps and names are read from)."""
+        return strip_comments(self.source)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a fact was found: notebook file name, cell, and whether in its code or outputs."""
+
+    notebook: str
+    cell: int  # 1-based cell number
+    execution_count: int | None
+    part: str  # "code" | "output"
+
+    def __str__(self) -> str:
+        run = f"In [{self.execution_count}]" if self.execution_count is not None else "not run"
+        return f"{self.notebook} cell {self.cell} ({run}) {self.part}"
+
+    @classmethod
+    def of(cls, notebook: str, cell: CodeCell, part: str) -> Place:
+        return cls(notebook, cell.number, cell.execution_count, part)
+
+
+@dataclass
+class Notebook:
+    """One of the lesson's notebooks as found in the submission folder.
+
+    `problem` is a one-line reason when the notebook is missing or unreadable; then `cells`
+    is empty and every notebook item about it fails with that reason.
+    """
+
+    role: str  # "rainfall" | "credit"
+    expected_name: str
+    path: Path | None = None
+    problem: str | None = None
+    nbformat: str | None = None  # e.g. "4.5"
+    cells: tuple[CodeCell, ...] = ()
+    n_cells: int = 0
+    kernel: str | None = None
+    size_bytes: int = 0
+    alternatives: tuple[str, ...] = ()  # other files that matched the name, not used
+    _facts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    @property
+    def name(self) -> str:
+        """The file name found (or the expected one when none was found)."""
+        return self.path.name if self.path is not None else self.expected_name
+
+    @property
+    def code_cells(self) -> tuple[CodeCell, ...]:
+        """Code cells with some source, in document order."""
+        return tuple(c for c in self.cells if not c.is_empty)
+
+    def place(self, cell: CodeCell, part: str = "output") -> Place:
+        return Place.of(self.name, cell, part)
+
+    def describe(self) -> dict[str, Any]:
+        """What was read, for evidence."""
+        out: dict[str, Any] = {"notebook": self.expected_name}
+        if self.path is not None:
+            out["file"] = str(self.path)
+        if self.problem:
+            out["problem"] = self.problem
+        else:
+            out["nbformat"] = self.nbformat
+            out["code_cells"] = len(self.code_cells)
+        if self.alternatives:
+            out["also_matching"] = list(self.alternatives)
+        return out
+
+    # -- derived facts (computed once, on first use) ------------------------------------------
+    def _cached(self, key: str, compute: Any) -> Any:
+        if key not in self._facts:
+            self._facts[key] = compute(self)
+        return self._facts[key]
+
+    @property
+    def execution(self) -> ExecutionFacts:
+        from grader.notebooks.analysis import execution_facts
+
+        return self._cached("execution", execution_facts)
+
+    @property
+    def credit(self) -> CreditFacts:
+        from grader.notebooks.analysis import credit_facts
+
+        return self._cached("credit", credit_facts)
+
+    @property
+    def rainfall(self) -> RainfallFacts:
+        from grader.notebooks.analysis import rainfall_facts
+
+        return self._cached("rainfall", rainfall_facts)
+
+    @property
+    def steps(self) -> Steps:
+        from grader.notebooks.analysis import workflow_steps
+
+        return self._cached("steps", workflow_steps)
+
+    @property
+    def mentions(self) -> NotebookMentions:
+        from grader.notebooks.mentions import notebook_mentions
+
+        return self._cached("mentions", notebook_mentions)
+
+
+__all__ = ["CodeCell", "Notebook", "Output", "Place"]
