@@ -35,10 +35,11 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 
 
 def safe_name(student_id: str) -> str:
-    """A folder name for a student id: no separators, no dots-only names, no reserved names."""
+    """A folder name for a student id: no separators, no dots-only names, no leading dash, no
+    reserved names."""
     text = unicodedata.normalize("NFKC", student_id).strip()
     text = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
-    text = text.strip("._") or "student"
+    text = text.strip("._").lstrip("-").strip("._") or "student"  # "-rf" would read as an option in a shell
     if text.lower().split(".")[0] in _RESERVED:
         text = f"_{text}"
     return text[:100]

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from grader.aws.session import check_regions
 from grader.errors import InputError
 from grader.registry import CheckSpec, load_checks
 
@@ -38,7 +39,7 @@ class RubricItem(BaseModel):
 
     id: str = Field(min_length=1)
     check: str | None = None
-    points: float = Field(ge=0)
+    points: float = Field(ge=0, allow_inf_nan=False)
     title: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
@@ -129,6 +130,8 @@ def load_rubric(ref: str | None = None) -> Rubric:
         raise InputError(f"rubric {path}: not valid YAML{where}") from None
     except OSError as exc:
         raise InputError(f"rubric {path}: cannot read ({exc.strerror})") from None
+    except RecursionError:
+        raise InputError(f"rubric {path}: nested too deeply to be a rubric") from None
     return validate_rubric(data, str(path))
 
 
@@ -167,4 +170,10 @@ def validate_rubric(data: Any, source: str) -> Rubric:
         if key not in declared:
             raise InputError(f"rubric {source}: shared param {key!r} is not used by any item's check")
     rubric._params_by_item  # noqa: B018 - validate every item's params now, before any AWS call
+    for item in rubric.items:  # `regions` (every check that scans regions names it so): real region names
+        regions = getattr(rubric.params_for(item.id), "regions", None)
+        if isinstance(regions, str) and regions.strip() != "all":
+            regions = [r.strip() for r in regions.split(",") if r.strip()]
+        if isinstance(regions, list):
+            check_regions(regions, f"rubric {source}, item {item.id}: param regions")
     return rubric

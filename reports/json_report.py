@@ -8,13 +8,30 @@ to ASCII escapes instead of failing.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from reports import CLASS_FORMATS, STUDENT_FORMATS, register
 
 
+def _finite(value: Any) -> Any:
+    """The data with NaN and infinities as null: JSON has no such numbers (json.dumps would
+    write `NaN`, which no strict JSON reader accepts)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def dump(data: dict[str, Any]) -> str:
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False) + "\n"
+    except ValueError:
+        data = _finite(data)
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -23,6 +23,7 @@ class.json, grades.csv) are always written. Its ``--format`` list is ignored apa
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,17 @@ def _first_error(exc: ValidationError) -> str:
     return f"{loc}: {err['msg']}"
 
 
+def _not_a_number(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is too large a number")
+    return value
+
+
 def load_saved(path: Path) -> Saved:
     """Read and check one saved report.json or class.json; InputError naming the file otherwise."""
     path = Path(path)
@@ -95,11 +107,13 @@ def load_saved(path: Path) -> Saved:
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a JSON file (not UTF-8 text)") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_not_a_number, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:
         raise InputError(f"{path}: not valid JSON (nested too deeply)") from None
+    except ValueError as exc:  # a non-finite number, an integer of thousands of digits
+        raise InputError(f"{path}: not valid JSON ({str(exc)[:80]})") from None
     schema = data.get("schema") if isinstance(data, dict) else None
     if schema == STUDENT_SCHEMA:
         try:
@@ -114,7 +128,7 @@ def load_saved(path: Path) -> Saved:
             raise InputError(f"{path}: not a valid grader class report: {_first_error(exc)}") from None
         rebuilt = build_class_report(data["rubric"], data["students"], generated_at=data.get("generated_at"))
         return Saved(path, "class", rebuilt)
-    found = f"schema {schema!r}" if isinstance(schema, str) else "no \"schema\" field"
+    found = f"schema {schema!r}" if isinstance(data, dict) and "schema" in data else "no \"schema\" field"
     raise InputError(f"{path}: not a grader report ({found}; expected {STUDENT_SCHEMA} or {CLASS_SCHEMA})")
 
 

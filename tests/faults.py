@@ -51,6 +51,7 @@ class Faults:
         self.access = access
         self.lock = threading.Lock()
         self.injected = 0
+        self.attempts = 0  # requests seen by random_throttle
 
     def _register(self, event: str, handler) -> None:
         self.access.session.events.register_first(event, handler)
@@ -77,17 +78,51 @@ class Faults:
         code = "AccessDeniedException" if service in JSON_SERVICES else "AccessDenied"
         self.fail(service, operation, code, 403)
 
-    def random_throttle(self, rate: float, seed: int = 0) -> None:
-        """Throttle a random `rate` share of all calls (never the same request more than twice in a row)."""
-        import random
+    def timeout(self, service: str, operation: str | None, kind: str = "connect", times: int | None = None) -> None:
+        """Make `operation` time out `times` times (always when None), as a dead network would:
+        `kind` "connect" raises botocore's ConnectTimeoutError, "read" its ReadTimeoutError. Raised
+        from `before-send`, i.e. where urllib3 would raise it, so botocore's retries apply."""
+        from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 
-        rng = random.Random(seed)
+        counter = itertools.count()
+
+        def handler(request, **_kw):
+            with self.lock:
+                if times is not None and next(counter) >= times:
+                    return None
+                self.injected += 1
+            if kind == "read":
+                raise ReadTimeoutError(endpoint_url=request.url, error="injected read timeout")
+            raise ConnectTimeoutError(endpoint_url=request.url, error="injected connect timeout")
+
+        self._register(f"before-send.{service}" + (f".{operation}" if operation else ""), handler)
+
+    def random_throttle(self, rate: float, seed: int = 0, max_in_row: int = 3) -> None:
+        """Throttle a random `rate` share of all attempts, never the same call more than `max_in_row`
+        times in a row (an attempt after that always goes through).
+
+        The draw is a seeded hash of (seed, operation, URL, body, attempt number), not a shared
+        random stream, so a given seed throttles the same requests whatever order the grader's
+        threads send them in. The cap keeps the test about transient faults: with 20% throttling
+        and no cap, 6 failures in a row (past the default 5 retries) would hit about 1 call in
+        15,000, a real failure that the grader must report as `error`, which other tests cover.
+        botocore numbers attempts in the `amz-sdk-request: attempt=N` header.
+        """
+        import hashlib
 
         def handler(request, **kw):
-            service = kw["event_name"].split(".")[1]
+            event = kw["event_name"]
+            service = event.split(".")[1]
+            header = request.headers.get("amz-sdk-request", b"")
+            header = header.decode() if isinstance(header, bytes) else str(header)
+            attempt = int(header.split("attempt=")[1].split(";")[0]) if "attempt=" in header else 1
+            body = request.body if isinstance(request.body, bytes | str) else b""
+            digest = hashlib.sha256(f"{seed}|{event}|{request.url}|{attempt}|".encode() + (
+                body.encode() if isinstance(body, str) else body)).digest()
+            hit = int.from_bytes(digest[:8], "big") / 2**64 < rate and attempt <= max_in_row
             with self.lock:
-                hit = rng.random() < rate
-                if hit:
+                self.attempts += 1
+                if hit and service in THROTTLE:
                     self.injected += 1
             if hit and service in THROTTLE:
                 code, status = THROTTLE[service]

@@ -47,10 +47,10 @@ def describe_error(exc: BaseException) -> tuple[str, str | None]:
         return "the endpoint does not implement this API", "NotImplemented"
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return "no AWS credentials found", "NoCredentials"
+    if isinstance(exc, botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectTimeoutError):
+        return f"the service timed out ({type(exc).__name__})", "Timeout"  # before ConnectionError: a subclass
     if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionError):
         return f"the service could not be reached ({type(exc).__name__})", "ConnectionError"
-    if isinstance(exc, botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectTimeoutError):
-        return f"the service timed out ({type(exc).__name__})", "Timeout"
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return f"{type(exc).__name__}: {exc}", type(exc).__name__
     return f"{type(exc).__name__}: {exc}", type(exc).__name__

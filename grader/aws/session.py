@@ -12,6 +12,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 import boto3
 import botocore.exceptions
@@ -25,6 +26,9 @@ from grader.errors import AccessError, InputError
 
 GLOBAL_REGION = "us-east-1"
 _ACCOUNT_HOST = re.compile(r"^(https?://)\d{12}\.")
+# AWS's documented formats (IAM role ARN, STS ExternalId): checked before anything is sent.
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,576}$")
+_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,32 @@ class AwsTarget:
 
 
 _LOADER = create_loader()  # service models, shared: loading them per session costs ~0.2 s
+
+
+def known_regions() -> frozenset[str]:
+    """Every region botocore knows, in every partition (aws, aws-cn, aws-us-gov, ...)."""
+    return frozenset(r for p in _LOADER.load_data("endpoints")["partitions"] for r in p["regions"])
+
+
+def check_regions(regions: list[str], what: str) -> list[str]:
+    """`regions` when every name is a region botocore knows; else InputError naming `what`."""
+    known = known_regions()
+    unknown = [r for r in regions if r not in known]
+    if unknown:
+        raise InputError(f"{what}: unknown region {unknown[0]!r} (regions are named like us-east-2 or ca-central-1)")
+    return regions
+
+
+def check_target(target: AwsTarget, endpoint_url: str | None) -> None:
+    """InputError for a role ARN, external id or endpoint URL that cannot be right, before any call."""
+    if target.role_arn is not None and not _ROLE_ARN.match(target.role_arn):
+        raise InputError(f"--role-arn {target.role_arn!r}: not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
+    if target.external_id is not None and not _EXTERNAL_ID.match(target.external_id):
+        raise InputError("--external-id: 2 to 1224 characters among letters, digits and _+=,.@:/- (AWS's format)")
+    if endpoint_url is not None:
+        parsed = urlparse(endpoint_url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise InputError(f"endpoint URL {endpoint_url!r}: not an http:// or https:// URL")
 
 
 def new_session(**kwargs) -> boto3.Session:
@@ -68,6 +98,7 @@ class AwsAccess:
     ):
         self.target = target
         self.endpoint_url = target.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        check_target(target, self.endpoint_url)
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str, bool, int | None], object] = {}
         self.operations: Counter[tuple[str, str]] = Counter()

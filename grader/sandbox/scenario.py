@@ -76,6 +76,10 @@ class Scenario:
     notebook_instance_running: str | None = None  # region
     studio_domain: str | None = None  # region with a Studio domain
     extra_buckets: tuple[str, ...] = ()
+    # Names a student chose (hostile-string tests put markup, quotes and newlines in them)
+    private_object_key: str = "private-wink-face.png"
+    public_object_key: str = "public-happy-face.png"
+    left_endpoint_names: tuple[str, ...] = ()  # names of the endpoints_left (default linear-learner-left-<i>-<stamp>)
 
     @property
     def private_name(self) -> str:
@@ -203,11 +207,11 @@ class _Builder:
         if sc.private_object_public:
             s3 = self.bucket(sc.private_name, region, ownership="ObjectWriter",
                              blocked=self.flags(True, BlockPublicAcls=False, IgnorePublicAcls=False))
-            s3.put_object(Bucket=sc.private_name, Key="private-wink-face.png", Body=PNG, ACL="public-read")
+            s3.put_object(Bucket=sc.private_name, Key=sc.private_object_key, Body=PNG, ACL="public-read")
         else:
             s3 = self.bucket(sc.private_name, region, ownership="BucketOwnerEnforced",
                              blocked=self.flags(sc.private_blocked))
-            s3.put_object(Bucket=sc.private_name, Key="private-wink-face.png", Body=PNG,
+            s3.put_object(Bucket=sc.private_name, Key=sc.private_object_key, Body=PNG,
                           **({} if sc.private_blocked else {"ACL": "private"}))
         self.training_data(s3)
         if sc.private_extra_objects:
@@ -238,7 +242,7 @@ class _Builder:
         name = sc.public_name
         if sc.public_blocked:
             s3 = self.bucket(name, sc.public_region, ownership="BucketOwnerEnforced", blocked=self.flags(True))
-            s3.put_object(Bucket=name, Key="public-happy-face.png", Body=PNG)
+            s3.put_object(Bucket=name, Key=sc.public_object_key, Body=PNG)
             return
         ownership = "BucketOwnerEnforced" if sc.public_route == "policy" else "ObjectWriter"
         s3 = self.bucket(name, sc.public_region, ownership=ownership,
@@ -246,7 +250,7 @@ class _Builder:
         acl = {"ACL": "public-read"} if sc.public_route == "acl" else {}
         if sc.public_route == "none" and ownership == "ObjectWriter":
             acl = {"ACL": "private"}
-        s3.put_object(Bucket=name, Key="public-happy-face.png", Body=PNG, **acl)
+        s3.put_object(Bucket=name, Key=sc.public_object_key, Body=PNG, **acl)
         policy = sc.public_policy
         if policy is None and sc.public_route == "policy":
             policy = {"Version": "2012-10-17", "Statement": [{
@@ -302,7 +306,8 @@ class _Builder:
         for kind, *_ in specs:
             self.endpoint(region, sc.job_name(kind), keep_endpoint=False, keep_config=False)
         for i, r in enumerate(sc.endpoints_left):
-            self.endpoint(r, f"linear-learner-left-{i}-{sc.stamp}", keep_endpoint=True, keep_config=True)
+            name = sc.left_endpoint_names[i] if i < len(sc.left_endpoint_names) else f"linear-learner-left-{i}-{sc.stamp}"
+            self.endpoint(r, name, keep_endpoint=True, keep_config=True)
         for i, r in enumerate(sc.configs_left):
             self.endpoint(r, f"linear-learner-cfg-{i}-{sc.stamp}", keep_endpoint=False, keep_config=True)
         if sc.notebook_instance_running:

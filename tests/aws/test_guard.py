@@ -79,3 +79,70 @@ def test_guard_leaves_the_account_untouched(in_process):
         access.client("iam").create_user(UserName="intruder")
     users = boto3.client("iam", region_name="us-east-1").list_users()["Users"]
     assert users == []
+
+
+# -- added by the reliability suite (issue 7) ----------------------------------------------------
+GRADER_SERVICES = ("iam", "s3", "s3control", "sagemaker", "sts", "ec2")
+READ_VERBS = ("Get", "List", "Describe", "Head")
+
+
+def test_guard_over_every_operation_of_every_service_the_grader_uses():
+    """Every operation botocore defines for the grader's services, through the guard's own hook:
+    exactly the reads (the interface's list, restated here) pass; every other one is refused."""
+    import botocore.session
+
+    from grader.aws.guard import refuse_writes
+
+    session = botocore.session.get_session()
+    counted = {"allowed": 0, "refused": 0}
+    for service in GRADER_SERVICES:
+        model = session.get_service_model(service)
+        for name in model.operation_names:
+            op = model.operation_model(name)
+            expected_read = name.startswith(READ_VERBS) or (service, name) in {("sts", "AssumeRole"),
+                                                                             ("sts", "GetCallerIdentity")}
+            if expected_read:
+                refuse_writes(op)
+                counted["allowed"] += 1
+            else:
+                with pytest.raises(ReadOnlyViolation, match=f"{service}:{name}"):
+                    refuse_writes(op)
+                counted["refused"] += 1
+    assert counted["refused"] > 500 and counted["allowed"] > 300
+
+
+def test_every_permission_a_check_declares_is_a_read():
+    """The access policy is the union of the checks' permissions: reads only, no wildcards."""
+    from grader.registry import load_checks
+
+    for spec in load_checks().values():
+        for permission in spec.permissions:
+            service, _, action = permission.partition(":")
+            assert service and "*" not in permission, (spec.id, permission)
+            assert action.startswith(READ_VERBS), (spec.id, permission)
+
+
+def test_a_check_that_writes_stops_the_run_before_anything_is_sent(build, grade, tmp_path):
+    """A (buggy) check that tries to write is not an item `error` swallowed by the engine: the
+    ReadOnlyViolation stops grading (the CLI exits 3), and the request never leaves the process."""
+    from grader.registry import REGISTRY, check
+    from grader.rubric import load_rubric
+    from grader.sandbox.scenario import Scenario
+
+    sent = []
+
+    @check("test-writes", title="writes", category="S3", remediation="-", permissions=["s3:ListAllMyBuckets"])
+    def writes(ctx, params):
+        s3 = ctx.aws.access.client("s3")
+        s3.meta.events.register_first("before-send", lambda request, **_: sent.append(request.url))
+        s3.put_object(Bucket="anything", Key="k", Body=b"x")
+
+    try:
+        path = tmp_path / "r.yaml"
+        path.write_text("id: t\ntitle: t\nversion: 1\nitems:\n  - {id: iam-admin-user, points: 1}\n"
+                        "  - {id: test-writes, points: 1}\n")
+        with pytest.raises(ReadOnlyViolation, match="s3:PutObject"):
+            grade(build(Scenario()), rubric=load_rubric(str(path)))
+    finally:
+        REGISTRY.pop("test-writes")
+    assert sent == []
