@@ -25,7 +25,18 @@ def _regions(value: str | None) -> list[str] | None:
     regions = [r.strip() for r in value.split(",") if r.strip()]
     if not regions:
         raise InputError("--regions: give 'all' or a comma-separated list of regions")
-    return regions
+    from grader.aws.session import check_regions
+
+    return check_regions(regions, "--regions")
+
+
+def _endpoint_url(_ctx, _param, value: str | None) -> str | None:
+    """--endpoint-url must be an http(s) URL: an input error (exit 2) before anything runs."""
+    if value is not None:
+        from grader.aws.session import AwsTarget, check_target
+
+        check_target(AwsTarget(), value)
+    return value
 
 
 def aws_options(func):
@@ -34,7 +45,7 @@ def aws_options(func):
             click.option("--profile", help="AWS profile of the student's account."),
             click.option("--role-arn", help="Role to assume in the student's account (read-only)."),
             click.option("--external-id", help="External id for --role-arn."),
-            click.option("--endpoint-url", help="Send every AWS call here (e.g. a moto server)."),
+            click.option("--endpoint-url", callback=_endpoint_url, help="Send every AWS call here (e.g. a moto server)."),
             click.option("--regions", help="'all' (default: the rubric's) or R1,R2,..."),
         ]
     ):
@@ -77,7 +88,13 @@ def check(rubric_ref, student_id, name, notebooks, out, formats, profile, role_a
 @click.option("--format", "formats", help="Comma-separated formats (default json,html).")
 @aws_options
 def self_check(rubric_ref, student_id, notebooks, out, formats, profile, role_arn, external_id, endpoint_url, regions):
-    """Check your own work before review, with your own credentials."""
+    """Check your own work before review, with your own credentials.
+
+    Grades your AWS account (the standard AWS credentials: aws configure, AWS_PROFILE, or a
+    SageMaker Studio role) and the executed notebooks in the current folder (--notebooks), then
+    lists what to fix and the lesson step to redo. Exit 0: nothing to fix; 1: something to fix;
+    2: usage error; 3: AWS could not be reached.
+    """
     from grader.commands import run_check
 
     sys.exit(
@@ -87,6 +104,39 @@ def self_check(rubric_ref, student_id, notebooks, out, formats, profile, role_ar
             endpoint_url=endpoint_url, regions=_regions(regions), audience="student",
         )
     )
+
+
+@cli.command()
+@click.argument("roster", type=click.Path(path_type=Path))
+@click.option("--rubric", "rubric_ref", help="Shipped rubric id or path to a rubric YAML file.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("grader-report"), show_default=True,
+              help="Folder for index.html, class.json, grades.csv and students/.")
+@click.option("--jobs", type=click.IntRange(1, 256), default=8, show_default=True, help="Students graded at once.")
+@click.option("--resume", is_flag=True, help="Skip students already graded under the same rubric in --out.")
+@click.option("--format", "formats", help="Student formats besides json,html: csv,junit,md,gradescope.")
+@click.option("--endpoint-url", callback=_endpoint_url, help="Send every AWS call here (e.g. a moto server).")
+@click.option("--regions", help="'all' (default: the rubric's) or R1,R2,...; a roster row's regions win.")
+def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions):
+    """Grade a class from ROSTER.csv into --out (index.html, class.json, grades.csv, students/)."""
+    from grader.batch import run_batch, summary_lines
+
+    result = run_batch(roster, rubric_ref=rubric_ref, out=out, jobs=jobs, resume=resume, formats=formats,
+                       endpoint_url=endpoint_url, regions=_regions(regions))
+    click.echo("\n".join(summary_lines(result)))
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("grader-demo"), show_default=True,
+              help="Folder for the synthetic roster, notebooks and the class report.")
+@click.option("--students", type=click.IntRange(1, 200), default=8, show_default=True,
+              help="Students in the synthetic class (the first 8 show the typical mistakes).")
+@click.option("--open", "open_browser", is_flag=True, help="Open index.html in a web browser.")
+def demo(out, students, open_browser):
+    """Grade a synthetic class on a local moto server: no AWS account needed."""
+    from grader.demo import run_demo
+
+    sys.exit(run_demo(out=out, students=students, open_browser=open_browser))
 
 
 @cli.group()
@@ -131,6 +181,33 @@ def rubric_validate(path):
     click.echo(f"ok: rubric {r.id} version {r.version}, {len(r.items)} items, {r.possible:g} points")
 
 
+@cli.command("access-policy")
+@click.option("--rubric", "rubric_ref", help="Shipped rubric id or path to a rubric YAML file.")
+@click.option("--format", "fmt", type=click.Choice(["json", "cloudformation"]), default="json", show_default=True,
+              help="json: the IAM policy; cloudformation: a read-only cross-account role template (YAML).")
+@click.option("--grader-account", help="12-digit id of the grader's AWS account (cloudformation).")
+@click.option("--external-id", help="External id the grader will present (cloudformation).")
+def access_policy(rubric_ref, fmt, grader_account, external_id):
+    """Print the least-privilege read-only IAM policy for a rubric, or a role template."""
+    from grader.access_policy import render
+    from grader.rubric import load_rubric
+
+    click.echo(render(load_rubric(rubric_ref), fmt, grader_account=grader_account, external_id=external_id), nl=False)
+
+
+@cli.command("report")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder to write into (default: next to each file; with several files, one folder per student).")
+@click.option("--format", "formats", help="Comma-separated: json,html,csv,junit,md,gradescope (default json,html).")
+def report_cmd(files, out, formats):
+    """Re-render saved report.json (or class.json) files, without touching AWS."""
+    from reports.rerender import rerender
+
+    for path in rerender(list(files), out, formats):
+        click.echo(f"wrote {path}")
+
+
 def _log_traceback() -> Path:
     """Write the current traceback to a log file and return its path (never to the terminal)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -140,9 +217,27 @@ def _log_traceback() -> Path:
     return Path(name)
 
 
+class _OneLine(logging.Formatter):
+    """Log records on the terminal are one line each; a traceback goes to a log file it names."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = (record.getMessage().splitlines() or [""])[0]
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            fd, name = tempfile.mkstemp(prefix=f"grader-{stamp}-", suffix=".log")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(logging.Formatter().format(record))
+            text += f": {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (traceback in {name})"
+        return text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: the one place where exceptions become messages and exit codes."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.setFormatter(_OneLine())
     try:
         cli.main(args=argv, prog_name="grader", standalone_mode=False)
         return EXIT_OK

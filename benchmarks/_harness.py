@@ -1,0 +1,209 @@
+"""Shared by the benchmarks (not production code, not tests).
+
+- `MotoClass`: a moto server in its own process holding a few synthetic student accounts
+  (built with `grader.sandbox.scenario`, the demo's mistakes), and rosters whose rows reuse them.
+  Why a separate process: moto and the grader are both CPU-bound Python; in one process they
+  would share one GIL and one core. In two, the fake AWS gets its own core, as real AWS has
+  its own machines. Its CPU time is measured (Linux /proc) to show when moto is the bottleneck.
+- `latency_access(s)`: an `access_factory` for `grader.batch.run_batch` whose every HTTP request
+  first sleeps `s` seconds: a botocore `before-send` hook on each client, i.e. the network round
+  trip of real AWS. It also answers SageMaker Studio's list calls (which moto does not implement:
+  it returns HTTP 500 and botocore backs off for up to seconds) with the empty list real AWS gives.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+REGIONS = ["us-east-2", "ca-central-1", "us-west-2"]  # the regions the synthetic accounts use
+FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def fake_aws_env() -> None:
+    """Fake credentials, no profile or endpoint from the environment (the benchmark's own process)."""
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        os.environ.pop(var, None)
+    os.environ.update(FAKE_ENV)
+    os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+
+
+class MotoClass:
+    """`python benchmarks/_harness.py serve N`: a moto server holding N built accounts."""
+
+    def __init__(self, accounts: int = 8):
+        fake_aws_env()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__)), "serve", str(accounts)],
+            stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True, cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the moto server process did not start")
+        info = json.loads(line)
+        self.url: str = info["url"]
+        self.accounts: list[dict] = info["accounts"]
+        self.build_s: float = info["build_s"]
+
+    def roster(self, path: Path, students: int, *, notebooks: bool = True) -> Path:
+        """A roster of `students` rows; row i grades account i mod len(accounts) (with that
+        account's executed notebooks when `notebooks`). Grading is read-only, so students
+        sharing an account read exactly what they would read alone."""
+        lines = ["student_id,name,role_arn,external_id,notebooks"]
+        for i in range(students):
+            k = i % len(self.accounts)
+            folder = ""
+            if notebooks:
+                folder = f"notebooks/account{k}"
+                if not (path.parent / folder).is_dir():
+                    write_notebooks(path.parent / folder, k)
+            lines.append(f"b{i + 1:04d},Student {i + 1},{self.accounts[k]['role_arn']},bench-{i + 1:04d},{folder}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    def cpu_s(self) -> float | None:
+        """CPU seconds the moto server process has used so far (None where /proc is missing)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self) -> MotoClass:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Raw:
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def stream(self, **_kw):
+        yield self.body
+
+    def read(self, *_a, **_kw):
+        return self.body
+
+
+STUDIO_STUBS = {"ListApps": {"Apps": []}, "ListUserProfiles": {"UserProfiles": []}, "ListSpaces": {"Spaces": []}}
+
+
+def _studio_stub(request):
+    target = request.headers.get("X-Amz-Target", b"")
+    target = target.decode() if isinstance(target, bytes) else target
+    operation = target.rpartition(".")[2]
+    if operation not in STUDIO_STUBS:
+        return None
+    from botocore.awsrequest import AWSResponse
+
+    body = json.dumps(STUDIO_STUBS[operation]).encode()
+    return AWSResponse(request.url, 200, {"Content-Type": "application/x-amz-json-1.1"}, _Raw(body))
+
+
+def latency_access(latency_s: float):
+    """An `access_factory` (AwsTarget -> AwsAccess) injecting `latency_s` before every request."""
+    from grader.aws.session import AwsAccess
+
+    def before_send(request, **_kwargs):
+        if latency_s > 0:
+            time.sleep(latency_s)
+        return _studio_stub(request)
+
+    class LatencyAccess(AwsAccess):
+        def _new_client(self, *args, **kwargs):
+            client = super()._new_client(*args, **kwargs)
+            client.meta.events.register_first("before-send", before_send)
+            return client
+
+    return LatencyAccess
+
+
+def quiet_progress():
+    from grader.batch import Progress
+
+    return Progress(io.StringIO())
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def current_rss_mb() -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def write_notebooks(folder: Path, account_index: int = 0) -> Path:
+    """A complete student's two executed notebooks (the demo's factory), naming the bucket and
+    training jobs of benchmark account `account_index`."""
+    from grader.notebooks.factory import demo_notebook
+    from grader.sandbox.scenario import Scenario
+
+    sc = Scenario(stamp=f"bench-{account_index}")
+    names = {"bucket": sc.private_name, "rainfall_job": sc.job_name("rainfall"), "credit_job": sc.job_name("credit")}
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, name in (("rainfall", "rainfall_forecast.ipynb"), ("credit", "credit-risk-classification.ipynb")):
+        (folder / name).write_text(demo_notebook(kind, **names), encoding="utf-8")
+    return folder
+
+
+def machine() -> str:
+    import platform
+
+    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, {platform.system()}"
+
+
+def _serve(accounts: int) -> None:
+    from grader.demo import DEMO_CLASS
+    from grader.sandbox.moto_env import moto_server
+    from grader.sandbox.scenario import Scenario, build_student
+
+    started = time.perf_counter()
+    with moto_server() as url:
+        out = []
+        for i in range(accounts):
+            spec = DEMO_CLASS[i % len(DEMO_CLASS)]
+            built = build_student(url, str(418520000001 + i), Scenario(stamp=f"bench-{i}", **spec.scenario))
+            out.append({"account": built.account_id, "role_arn": built.role_arn})
+        print(json.dumps({"url": url, "accounts": out, "build_s": round(time.perf_counter() - started, 2)}),
+              flush=True)
+        done = threading.Event()
+        threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+        done.wait()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "serve":
+        fake_aws_env()
+        _serve(int(sys.argv[2]))
