@@ -131,7 +131,11 @@ def grade_student(
             raise
         return error_report(request, rubric, str(exc), started, access_obj)
     ctx = Context(student=student, aws=aws_facts, notebooks=notebooks, regions_override=request.regions)
-    items = evaluate(rubric, ctx)
+    try:
+        items = evaluate(rubric, ctx)
+    finally:
+        if aws_facts is not None:
+            aws_facts.close()
     return StudentReport(
         student=student,
         rubric=RubricInfo(**rubric.info()),

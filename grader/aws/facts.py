@@ -7,6 +7,7 @@ Every method returns plain data or raises FactError (the engine turns that into 
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -276,6 +277,8 @@ class AccountFacts:
         self.s3 = S3Facts(access, self.account_id)
         self.sagemaker = SageMakerFacts(access)
         self._regions: dict[str, tuple[list[str], list[str], str]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def _identity(self) -> dict[str, Any]:
         from grader.aws.calls import describe_error
@@ -315,16 +318,32 @@ class AccountFacts:
         return result
 
     def across(self, regions: list[str], fetch) -> tuple[dict[str, Any], dict[str, str]]:
-        """Run `fetch(region)` over regions with bounded concurrency: (values, errors by region)."""
+        """Run `fetch(region)` over regions with bounded concurrency: (values, errors by region).
+
+        One thread pool per graded account, made on first use and reused by every fan-out of the
+        run (starting threads per call cost more CPU than the calls); `fetch` must not call
+        `across` itself. `close()` ends the pool."""
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         if not regions:
             return values, errors
-        with ThreadPoolExecutor(max_workers=max(1, min(self.region_workers, len(regions)))) as pool:
-            futures = {r: pool.submit(fetch, r) for r in regions}
+        futures = {r: self._executor().submit(fetch, r) for r in regions}
         for region, fut in futures.items():
             try:
                 values[region] = fut.result()
             except FactError as exc:
                 errors[region] = exc.reason
         return values, errors
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=max(1, self.region_workers), thread_name_prefix="regions")
+            return self._pool
+
+    def close(self) -> None:
+        """Release the region threads (the facts stay readable)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
