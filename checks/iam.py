@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from checks._common import Params, failed, partial, passed, result, warned
-from checks._common import mask_key, when
+from checks._common import Params, failed, mask_key, partial, passed, result, warned, when
 from grader.context import Context
 from grader.models import Status
 from grader.registry import check
