@@ -85,6 +85,18 @@ def item(report, item_id):
 
 
 @pytest.fixture
+def recorder(tmp_path):
+    """moto's request recorder: every HTTP request the server received while recording
+    (`tests.reliability.helpers.recorded_operations` reads it as (service, operation))."""
+    from moto.moto_api import recorder as moto_recorder
+
+    moto_recorder._location = str(tmp_path / "recording.jsonl")
+    moto_recorder.reset_recording()
+    yield moto_recorder
+    moto_recorder.stop_recording()
+
+
+@pytest.fixture
 def in_process():
     """In-process moto (mock_aws) for unit tests; yields nothing, AWS calls land in moto."""
     from moto import mock_aws

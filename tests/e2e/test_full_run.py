@@ -3,14 +3,11 @@ proven on the server's side, the account unchanged byte for byte, and the API-ca
 
 from __future__ import annotations
 
-import base64
 import json
-from urllib.parse import parse_qs, urlparse
-
-import pytest
 
 from grader.aws.guard import is_read_operation
 from grader.sandbox.scenario import Scenario, account_session
+from tests.reliability.helpers import recorded_operations
 
 ACCOUNT_ITEMS_OK = {"pass", "warn", "manual"}
 
@@ -33,43 +30,14 @@ def test_api_call_budget_with_all_regions(build, grade):
     assert report.stats["api_calls"] <= 60 + 5 * scanned, report.stats["operations"]
 
 
-def operation_of(entry) -> tuple[str, str]:
-    """(service, operation) of one recorded HTTP request, read the way AWS would route it."""
-    headers = {k.lower(): v for k, v in entry["headers"].items()}
-    body = entry.get("body") or ""
-    if entry.get("body_encoded"):
-        body = base64.b64decode(body).decode("utf-8", "replace")
-    target = headers.get("x-amz-target")
-    if target:  # JSON protocol, e.g. SageMaker.ListEndpoints
-        return target.split(".")[0], target.split(".")[-1]
-    auth = headers.get("authorization", "")
-    service = auth.split("/")[3] if auth.count("/") >= 4 else "s3"
-    action = parse_qs(body).get("Action") or parse_qs(urlparse(entry["url"]).query).get("Action")
-    if action:  # query protocol: IAM, STS, EC2
-        return service, action[0]
-    # REST (S3, S3 Control): the method decides; map to a representative operation name
-    return service, {"GET": "GetObject", "HEAD": "HeadObject"}.get(entry["method"], f"{entry['method']}Request")
-
-
-@pytest.fixture
-def recorder(tmp_path):
-    from moto.moto_api import recorder as moto_recorder
-
-    moto_recorder._location = str(tmp_path / "recording.jsonl")
-    moto_recorder.reset_recording()
-    yield moto_recorder
-    moto_recorder.stop_recording()
-
-
 def test_read_only_proven_by_the_server(build, grade, recorder):
     built = build(Scenario(endpoints_left=("us-west-2",), configs_left=("us-east-2",),
                            notebook_instance_running="us-east-2"))
     recorder.start_recording()
     report = grade(built, regions=("us-east-2", "us-west-2", "ca-central-1"))
     recorder.stop_recording()
-    entries = [json.loads(line) for line in recorder.download_recording().splitlines() if line.strip()]
-    assert len(entries) >= report.stats["api_calls"] > 20
-    ops = [operation_of(e) for e in entries]
+    ops = recorded_operations(recorder)
+    assert len(ops) >= report.stats["api_calls"] > 20
     writes = [op for op in ops if not is_read_operation(op[0].lower(), op[1])]
     assert writes == []
     assert any(op[1] == "ListUsers" for op in ops) and any(op[1] == "ListEndpoints" for op in ops)

@@ -10,17 +10,6 @@ import pytest
 
 
 @pytest.fixture
-def recorder(tmp_path):
-    """moto's request recorder: every HTTP request the server received while recording."""
-    from moto.moto_api import recorder as moto_recorder
-
-    moto_recorder._location = str(tmp_path / "recording.jsonl")
-    moto_recorder.reset_recording()
-    yield moto_recorder
-    moto_recorder.stop_recording()
-
-
-@pytest.fixture
 def access_for(moto_url):
     """access_for(built, **kw) -> the grader's AwsAccess to that student (faults go on it)."""
     from grader.aws.session import AwsAccess, AwsTarget
