@@ -51,7 +51,8 @@ class DemoStudent:
 DEMO_CLASS: tuple[DemoStudent, ...] = (
     DemoStudent("Ada Park", "did the lesson right"),
     DemoStudent("Ben Okafor", "left the public bucket blocked (the post-2023 default)", {"public_blocked": True}),
-    DemoStudent("Chloe Martin", "left an endpoint running in us-west-2", {"endpoints_left": ("us-west-2",)}),
+    DemoStudent("Chloe Martin", "left an endpoint running in us-west-2; never made the public object public",
+                {"endpoints_left": ("us-west-2",), "public_route": "none"}),
     DemoStudent("Dev Sharma", "deleted the endpoint but not its configuration", {"configs_left": ("us-east-2",)}),
     DemoStudent("Eva Novak", "attached AdministratorAccess to the user instead of the group",
                 {"admin_via": "user", "password_reset_required": True}),
@@ -59,8 +60,9 @@ DEMO_CLASS: tuple[DemoStudent, ...] = (
                 {"credit": "edited_accuracy"}),
     DemoStudent("Grace Liu", "submitted a constant model that always predicts 'good'", {"access_keys": ("Active", "Active")},
                 {"credit": "constant_model"}),
-    DemoStudent("Hugo Silva", "never executed the rainfall notebook; uploaded CSV instead of RecordIO",
-                {"training_data": "csv"}, {"rainfall": "unexecuted"}),
+    DemoStudent("Hugo Silva", "ran out of time: executed neither notebook, uploaded CSV instead of RecordIO, "
+                "never trained the credit model", {"training_data": "csv", "credit_job": False},
+                {"rainfall": "unexecuted", "credit": "unexecuted"}),
     DemoStudent("Iris Chen", "made an object in the private bucket public", {"private_object_public": True}),
     DemoStudent("Jon Berg", "left a notebook instance running and deleted the model artifact",
                 {"notebook_instance_running": "us-east-2", "artifact_deleted": True}),

@@ -19,7 +19,7 @@ from grader.sandbox.scenario import Scenario
 EXPECTED_NOT_PASSING = {
     "s01": set(),
     "s02": {"s3-public-bucket", "s3-public-object"},
-    "s03": {"cleanup-endpoints", "cleanup-endpoint-configs"},
+    "s03": {"cleanup-endpoints", "cleanup-endpoint-configs", "s3-public-object"},
     "s04": {"cleanup-endpoint-configs"},
 }
 
