@@ -14,7 +14,6 @@ and the reason.
 
 from __future__ import annotations
 
-import io
 import re
 import struct
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from checks._common import Params, failed, partial, passed, result, when
 from grader.context import Context
 from grader.models import CheckResult, Status
 from grader.registry import check
+from grader.sdk import RECORDIO_MAGIC, SdkMissing, read_records, split_recordio
 
 STEP6 = "Lesson step 6 (Intro to Amazon SageMaker Built-in Algorithms)"
 STEP8 = "Lesson step 8 (Credit Risk Evaluation with Amazon SageMaker)"
@@ -46,7 +46,6 @@ LL_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/linear-learner"
     r"(?::[\w.-]+|@sha256:[0-9a-f]{64})?$"
 )
-RECORDIO_MAGIC = 0xCED7230A
 SAGEMAKER_PERMISSIONS = ["ec2:DescribeRegions", "sagemaker:ListTrainingJobs", "sagemaker:DescribeTrainingJob"]
 
 
@@ -241,15 +240,8 @@ def private_bucket(ctx: Context, params: BucketParams) -> tuple[str | None, str]
 def complete_records(data: bytes) -> tuple[int, bool]:
     """(length of the prefix of `data` made of whole RecordIO records, whether it starts like RecordIO).
     The prefix may end inside a record (only part of the object was fetched): that tail is dropped."""
-    pos = 0
-    while pos + 8 <= len(data):
-        magic, length = struct.unpack_from("<II", data, pos)
-        if magic != RECORDIO_MAGIC:
-            return pos, pos > 0
-        if pos + 8 + length > len(data):
-            break
-        pos = min(len(data), pos + 8 + ((length + 3) & ~3))
-    return pos, pos > 0 or (len(data) >= 4 and struct.unpack_from("<I", data)[0] == RECORDIO_MAGIC)
+    end = split_recordio(data)[1]
+    return end, end > 0 or (len(data) >= 4 and struct.unpack_from("<I", data)[0] == RECORDIO_MAGIC)
 
 
 def _tensor(value: Any) -> list[float]:
@@ -258,7 +250,7 @@ def _tensor(value: Any) -> list[float]:
 
 
 def decode_recordio(data: bytes, feature_dim: int) -> dict[str, Any]:
-    """Decode with the SageMaker SDK's own reader; say whether every record has `feature_dim`
+    """Decode with the SageMaker SDK's own Record message (grader.sdk); say whether every record has `feature_dim`
     features and a label. `ok` is the verdict; the rest is evidence."""
     end, looks_like = complete_records(data)
     if not looks_like:
@@ -266,10 +258,10 @@ def decode_recordio(data: bytes, feature_dim: int) -> dict[str, Any]:
                 "format?)", "first_bytes": data[:24].decode("latin-1")}
     if end == 0:
         return {"ok": False, "problem": "no complete record in the bytes read"}
-    from grader.sdk import sagemaker_common
-
     try:
-        records = sagemaker_common().read_records(io.BytesIO(data[:end]))
+        records = read_records(data[:end])
+    except SdkMissing:
+        raise
     except Exception as exc:  # noqa: BLE001 - any decoding failure is the verdict "does not decode"
         return {"ok": False, "problem": f"RecordIO framing, but the records do not decode ({type(exc).__name__})"}
     dims = sorted({len(_tensor(r.features["values"])) if "values" in r.features else 0 for r in records})
