@@ -139,6 +139,16 @@ def demo(out, students, open_browser):
     sys.exit(run_demo(out=out, students=students, open_browser=open_browser))
 
 
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("lesson-13.2"), show_default=True)
+def templates(out):
+    """Copy the lesson's starter notebooks (SageMaker SDK 2) and their data into a folder."""
+    from grader.templates import copy_templates
+
+    for path in copy_templates(out):
+        click.echo(f"wrote {path}")
+
+
 @cli.group()
 def rubric() -> None:
     """List, show and validate rubrics."""
