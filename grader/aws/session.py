@@ -19,7 +19,7 @@ import botocore.exceptions
 import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.loaders import create_loader
+from botocore.loaders import Loader
 
 from grader.aws.guard import refuse_writes
 from grader.errors import AccessError, InputError
@@ -42,7 +42,38 @@ class AwsTarget:
     session_name: str = "grader"
 
 
-_LOADER = create_loader()  # service models, shared: loading them per session costs ~0.2 s
+class SharedLoader(Loader):
+    """botocore's data loader, shared by every session of the process (loading the service
+    models per session costs ~0.2 s). Loads are serialised: without that, the first students of
+    a batch, starting together, each parse the same large JSON models at once (a 200 MB spike).
+    After the first load each call is a cache hit under the lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.RLock()
+
+    def load_service_model(self, *args, **kwargs):
+        with self._lock:
+            return super().load_service_model(*args, **kwargs)
+
+    def load_data_with_path(self, *args, **kwargs):
+        with self._lock:
+            return super().load_data_with_path(*args, **kwargs)
+
+    def load_data(self, *args, **kwargs):
+        with self._lock:
+            return super().load_data(*args, **kwargs)
+
+    def list_available_services(self, *args, **kwargs):
+        with self._lock:
+            return super().list_available_services(*args, **kwargs)
+
+    def list_api_versions(self, *args, **kwargs):
+        with self._lock:
+            return super().list_api_versions(*args, **kwargs)
+
+
+_LOADER = SharedLoader()
 
 
 def known_regions() -> frozenset[str]:
@@ -75,7 +106,10 @@ def new_session(**kwargs) -> boto3.Session:
     """A boto3 Session that shares the process's botocore data loader (read-only JSON models)."""
     core = botocore.session.get_session()
     core.register_component("data_loader", _LOADER)
-    return boto3.Session(botocore_session=core, **kwargs)
+    session = boto3.Session(botocore_session=core, **kwargs)
+    with _LOADER._lock:  # boto3 appended its data folder once more: keep one copy of each path
+        _LOADER._search_paths[:] = list(dict.fromkeys(_LOADER._search_paths))
+    return session
 
 
 def _strip_account_host(request, **_kwargs) -> None:
