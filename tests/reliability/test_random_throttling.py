@@ -76,7 +76,10 @@ def test_verdicts_identical_under_random_throttling(klass, baseline, moto_url):
           f"throttled ({injected / attempts:.1%}), {len(klass) * len(SEEDS) - len(differences)} of "
           f"{len(klass) * len(SEEDS)} runs with identical verdicts")
     assert differences == {}
-    assert 0.15 < injected / attempts < 0.25  # the faults really happened, at about the rate asked
+    # The faults really happened, at roughly the rate asked. The window is wide on purpose: the draw
+    # is a hash of the request, and requests identical across students (ListUsers, say) share it,
+    # so the observed rate varies more than 20% of independent draws would (13.7%-25.8% seen).
+    assert 0.10 < injected / attempts < 0.35
 
 
 def test_faults_past_retries_are_only_ever_errors(klass, baseline, moto_url):
