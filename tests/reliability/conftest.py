@@ -99,11 +99,10 @@ def class_run(moto_url, tmp_path_factory):
 
     from moto.moto_api import recorder as moto_recorder
 
-    from grader.aws import session as session_mod
     from grader.cli import main
     from grader.sandbox.scenario import Scenario, build_student
     from tests.conftest import _accounts
-    from tests.reliability.helpers import recorded_operations, write_notebooks
+    from tests.reliability.helpers import capture_credentials, recorded_operations, write_notebooks
 
     root = tmp_path_factory.mktemp("class-run")
     built, ids, rows = {}, {}, []
@@ -142,14 +141,6 @@ def class_run(moto_url, tmp_path_factory):
     writer.writerows(rows)
     roster.write_text(buf.getvalue(), encoding="utf-8")
 
-    credentials = []
-    original = session_mod.AwsAccess._make_session
-
-    def capturing(self):
-        session = original(self)
-        frozen = session.get_credentials().get_frozen_credentials()
-        credentials.append((frozen.access_key, frozen.secret_key, frozen.token))
-        return session
 
     out, check_out, rerender_out = root / "batch", root / "check", root / "rerender"
     console, codes = io.StringIO(), {}
@@ -164,7 +155,7 @@ def class_run(moto_url, tmp_path_factory):
         mp.setenv("AWS_CONFIG_FILE", str(home / "no-aws-config"))
         mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-aws-credentials"))
         mp.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, ctx: 0)
-        mp.setattr(session_mod.AwsAccess, "_make_session", capturing)
+        credentials = capture_credentials(mp)
         moto_recorder._location = str(root / "recording.jsonl")
         moto_recorder.reset_recording()
         moto_recorder.start_recording()

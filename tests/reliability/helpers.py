@@ -96,3 +96,22 @@ def recorded_operations(recorder) -> list[tuple[str, str]]:
 def tree(root: Path) -> dict[str, bytes]:
     """Every file under `root`, relative path -> bytes."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(Path(root).rglob("*")) if p.is_file()}
+
+
+# -- credentials the grader used ------------------------------------------------------------------
+def capture_credentials(mp) -> list[tuple[str, str, str | None]]:
+    """Record (access key id, secret key, session token) of every session the grader makes, via
+    `mp` (a pytest MonkeyPatch); returns the list it fills, so outputs can be searched for them."""
+    from grader.aws import session as session_mod
+
+    credentials: list[tuple[str, str, str | None]] = []
+    original = session_mod.AwsAccess._make_session
+
+    def capturing(self):
+        session = original(self)
+        frozen = session.get_credentials().get_frozen_credentials()
+        credentials.append((frozen.access_key, frozen.secret_key, frozen.token))
+        return session
+
+    mp.setattr(session_mod.AwsAccess, "_make_session", capturing)
+    return credentials

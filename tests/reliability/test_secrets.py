@@ -77,22 +77,14 @@ def demo_run(tmp_path_factory):
     import contextlib
     import io
 
-    from grader.aws import session as session_mod
     from grader.demo import run_demo
+    from tests.reliability.helpers import capture_credentials
 
-    credentials = []
-    original = session_mod.AwsAccess._make_session
-
-    def capturing(self):
-        session = original(self)
-        frozen = session.get_credentials().get_frozen_credentials()
-        credentials.append((frozen.access_key, frozen.secret_key, frozen.token))
-        return session
 
     out = tmp_path_factory.mktemp("demo")
     console = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(session_mod.AwsAccess, "_make_session", capturing)
+        credentials = capture_credentials(mp)
         mp.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, ctx: 0)
         with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
             code = run_demo(out=out, students=3, jobs=2, stream=console)
