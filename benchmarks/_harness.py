@@ -1,7 +1,7 @@
 """Shared by the benchmarks (not production code, not tests).
 
 - `MotoClass`: a moto server in its own process holding a few synthetic student accounts
-  (built with `grader.sandbox.scenario`, the demo's mistakes), and rosters whose rows reuse them.
+  (built with `grader.demo.scenario`, the demo's mistakes), and rosters whose rows reuse them.
   Why a separate process: moto and the grader are both CPU-bound Python; in one process they
   would share one GIL and one core. In two, the fake AWS gets its own core, as real AWS has
   its own machines. Its CPU time is measured (Linux /proc) to show when moto is the bottleneck.
@@ -167,8 +167,8 @@ def current_rss_mb() -> float | None:
 def write_notebooks(folder: Path, account_index: int = 0) -> Path:
     """A complete student's two executed notebooks (the demo's factory), naming the bucket and
     training jobs of benchmark account `account_index`."""
-    from grader.notebooks.factory import demo_notebook
-    from grader.sandbox.scenario import Scenario
+    from grader.demo.notebook_factory import demo_notebook
+    from grader.demo.scenario import Scenario
 
     sc = Scenario(stamp=f"bench-{account_index}")
     names = {"bucket": sc.private_name, "rainfall_job": sc.job_name("rainfall"), "credit_job": sc.job_name("credit")}
@@ -185,9 +185,9 @@ def machine() -> str:
 
 
 def _serve(accounts: int) -> None:
-    from grader.demo import DEMO_CLASS
-    from grader.sandbox.moto_env import moto_server
-    from grader.sandbox.scenario import Scenario, build_student
+    from grader.demo.run import DEMO_CLASS
+    from grader.demo.moto_env import moto_server
+    from grader.demo.scenario import Scenario, build_student
 
     started = time.perf_counter()
     with moto_server() as url:

@@ -26,7 +26,7 @@ def big_notebook(path: Path, megabytes: float = 1.0) -> Path:
     import nbformat
     from nbformat.v4 import new_code_cell, new_output
 
-    from grader.notebooks.factory import credit_notebook
+    from grader.demo.notebook_factory import credit_notebook
 
     nb = credit_notebook()
     rows = [f"{i:<5d}{20 + i % 50:>4d}  {'male' if i % 3 else 'female':>6s}  {i % 4:>3d}  {'own':>7s}  "

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from grader.sandbox.moto_env import configure_moto, moto_server
+from grader.demo.moto_env import configure_moto, moto_server
 
 configure_moto()
 
@@ -50,7 +50,7 @@ def build(moto_url, new_account):
     """build(Scenario(...)) -> BuiltStudent in a fresh account on the moto server."""
     import dataclasses
 
-    from grader.sandbox.scenario import Scenario, build_student
+    from grader.demo.scenario import Scenario, build_student
 
     def run(scenario=None):
         account = new_account()

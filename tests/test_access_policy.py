@@ -32,7 +32,7 @@ from grader.engine import load_notebooks, run_check
 from grader.models import StudentInfo
 from grader.registry import REGISTRY, CheckSpec, NoParams, load_checks
 from grader.rubric import load_rubric
-from grader.sandbox.scenario import Scenario
+from grader.demo.scenario import Scenario
 from tests.test_self_check import write_lesson_notebooks
 
 GRADER_ACCOUNT = "111122223333"

@@ -24,7 +24,7 @@ from grader.batch import Progress, RichProgress, run_batch
 from grader.cli import main
 from grader.engine import GradeRequest
 from grader.rubric import load_rubric
-from grader.sandbox.scenario import Scenario
+from grader.demo.scenario import Scenario
 from tests.faults import Faults
 
 REGIONS = ["us-east-2", "ca-central-1", "us-west-2"]
@@ -58,7 +58,7 @@ def quiet() -> Progress:
 
 
 def test_class_in_different_accounts_writes_the_contract_files(build, moto_url, tmp_path, capsys):
-    from grader.notebooks.factory import demo_notebook
+    from grader.demo.notebook_factory import demo_notebook
 
     complete = build(Scenario())
     left = build(Scenario(endpoints_left=("us-west-2",)))

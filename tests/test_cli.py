@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from grader.cli import main
-from grader.sandbox.moto_env import free_port
+from grader.demo.moto_env import free_port
 
 
 def run(argv, capsys):

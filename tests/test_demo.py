@@ -11,9 +11,9 @@ import webbrowser
 import pytest
 
 from grader.cli import main
-from grader.demo import DEMO_CLASS, open_in_browser
-from grader.notebooks.factory import demo_notebook
-from grader.sandbox.scenario import Scenario
+from grader.demo.run import DEMO_CLASS, open_in_browser
+from grader.demo.notebook_factory import demo_notebook
+from grader.demo.scenario import Scenario
 
 # what each of the first four demo students got wrong (item ids that must not pass)
 EXPECTED_NOT_PASSING = {

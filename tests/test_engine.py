@@ -4,7 +4,7 @@ transient throttling. Faults are injected with botocore `before-send` hooks (tes
 from __future__ import annotations
 
 from grader.aws.session import AwsAccess, AwsTarget
-from grader.sandbox.scenario import Scenario
+from grader.demo.scenario import Scenario
 from tests.conftest import item
 from tests.faults import Faults
 

@@ -19,7 +19,7 @@ import pytest
 
 from grader.cli import main
 from grader.registry import get_check
-from grader.sandbox.scenario import Scenario
+from grader.demo.scenario import Scenario
 from grader.terminal import print_student_summary
 
 FEW_REGIONS = "us-east-2,ca-central-1,us-west-2"
@@ -30,7 +30,7 @@ FEW_REGIONS = "us-east-2,ca-central-1,us-west-2"
 def write_lesson_notebooks(folder: Path, built=None) -> Path:
     """`rainfall_forecast.ipynb` and `credit-risk-classification.ipynb`, executed in order without
     errors, naming the built student's private bucket and training jobs (when given)."""
-    from grader.notebooks.factory import credit_notebook, rainfall_notebook, write_submission
+    from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, write_submission
 
     names = {}
     if built is not None:

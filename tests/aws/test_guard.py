@@ -127,7 +127,7 @@ def test_a_check_that_writes_stops_the_run_before_anything_is_sent(build, grade,
     ReadOnlyViolation stops grading (the CLI exits 3), and the request never leaves the process."""
     from grader.registry import REGISTRY, check
     from grader.rubric import load_rubric
-    from grader.sandbox.scenario import Scenario
+    from grader.demo.scenario import Scenario
 
     sent = []
 

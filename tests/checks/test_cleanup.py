@@ -23,7 +23,7 @@ from grader.context import Context
 from grader.engine import run_check
 from grader.models import StudentInfo
 from grader.registry import get_check
-from grader.sandbox.scenario import Scenario
+from grader.demo.scenario import Scenario
 from tests.checks.test_sagemaker import ALL_ITEMS, access_for, deny, statuses
 from tests.conftest import item
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.sandbox.scenario import Scenario
+from grader.demo.scenario import Scenario
 from tests.conftest import item
 
 IAM_ITEMS = ["iam-admin-user", "iam-admin-group-policy", "iam-admin-console-access",

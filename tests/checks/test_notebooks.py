@@ -1,6 +1,6 @@
 """checks/notebooks.py: the notebook items of the rubric, status by status, as the spec names them.
 
-Notebooks come from grader.notebooks.factory (plus a few hand-made files); nb-evidence-link runs
+Notebooks come from grader.demo.notebook_factory (plus a few hand-made files); nb-evidence-link runs
 against in-process moto, and one end-to-end `grader check --notebooks` run against the moto server.
 """
 
@@ -21,7 +21,7 @@ from grader.context import Context
 from grader.engine import evaluate, run_check
 from grader.models import Status, StudentInfo
 from grader.notebooks import read_submission
-from grader.notebooks.factory import credit_notebook, rainfall_notebook, write_submission
+from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, write_submission
 from grader.registry import load_checks
 from grader.rubric import load_rubric
 
@@ -399,7 +399,7 @@ def test_remediation_points_at_the_lesson_step(aws_ctx, rubric):
 # -- end to end: `grader check --notebooks` against the moto server --------------------------------
 def test_grader_check_end_to_end(build, moto_url, tmp_path, capsys):
     from grader.cli import main
-    from grader.sandbox.scenario import Scenario
+    from grader.demo.scenario import Scenario
 
     built = build(Scenario())
     sc = built.scenario

@@ -32,7 +32,7 @@ from grader.context import Context
 from grader.engine import run_check
 from grader.models import StudentInfo
 from grader.registry import get_check
-from grader.sandbox.scenario import Scenario
+from grader.demo.scenario import Scenario
 from tests.conftest import item
 
 S3_ITEMS = ["s3-private-bucket", "s3-private-object", "s3-public-bucket", "s3-public-object"]
@@ -321,7 +321,7 @@ def endpoint_reports_policy_status(moto_url, built) -> bool:
     """Whether this endpoint answers GetBucketPolicyStatus with IsPublic (asked independently)."""
     import botocore.exceptions
 
-    from grader.sandbox.scenario import account_session
+    from grader.demo.scenario import account_session
 
     s3 = account_session(moto_url, built.account_id).client("s3", region_name="us-east-1", endpoint_url=moto_url)
     try:

@@ -28,7 +28,7 @@ from grader.aws.facts import AccountFacts
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.context import Context
 from grader.models import StudentInfo
-from grader.sandbox.scenario import Scenario, recordio
+from grader.demo.scenario import Scenario, recordio
 from tests.conftest import item
 from tests.faults import error_response
 
@@ -120,7 +120,7 @@ def test_deleted_artifact_is_named(build, grade):
 
 def test_training_data_found_outside_the_lesson_prefix(build, grade, moto_url):
     """No lesson prefix: the first `.data` object under a `train/` folder counts (and its sibling test/)."""
-    from grader.sandbox.scenario import account_session
+    from grader.demo.scenario import account_session
 
     built = build(Scenario(training_data="none"))
     s3 = account_session(moto_url, built.account_id).client("s3", region_name="us-east-2", endpoint_url=moto_url)

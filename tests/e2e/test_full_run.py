@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from grader.aws.guard import is_read_operation
-from grader.sandbox.scenario import Scenario, account_session
+from grader.demo.scenario import Scenario, account_session
 from tests.reliability.helpers import recorded_operations
 
 ACCOUNT_ITEMS_OK = {"pass", "warn", "manual"}

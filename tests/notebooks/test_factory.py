@@ -1,4 +1,4 @@
-"""grader.notebooks.factory: valid executed notebooks whose knobs change exactly what they say."""
+"""grader.demo.notebook_factory: valid executed notebooks whose knobs change exactly what they say."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from grader.notebooks import parse_notebook, read_submission
-from grader.notebooks.factory import (
+from grader.demo.notebook_factory import (
     DEMO_KNOBS,
     CreditOptions,
     credit_arrays,

@@ -26,7 +26,7 @@ def build_once(moto_url):
     account, which tests/e2e and test_read_only.py prove). Same recipe as tests/conftest.py `build`."""
     import dataclasses
 
-    from grader.sandbox.scenario import build_student
+    from grader.demo.scenario import build_student
     from tests.conftest import _accounts
 
     def run(scenario):
@@ -68,7 +68,7 @@ class ClassRun:
 
 def hostile_notebooks(folder: Path, built) -> Path:
     """The lesson's notebooks naming the student's bucket and jobs, with hostile outputs added."""
-    from grader.notebooks.factory import credit_notebook, rainfall_notebook, to_json
+    from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, to_json
 
     sc = built.scenario
     rain = json.loads(to_json(rainfall_notebook(bucket=sc.private_name, job_name=sc.job_name("rainfall"))))
@@ -100,7 +100,7 @@ def class_run(moto_url, tmp_path_factory):
     from moto.moto_api import recorder as moto_recorder
 
     from grader.cli import main
-    from grader.sandbox.scenario import Scenario, build_student
+    from grader.demo.scenario import Scenario, build_student
     from tests.conftest import _accounts
     from tests.reliability.helpers import capture_credentials, recorded_operations, write_notebooks
 

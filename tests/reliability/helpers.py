@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from grader.sandbox.scenario import Scenario
+from grader.demo.scenario import Scenario
 
 REGIONS = ("us-east-2", "ca-central-1", "us-west-2")
 
 # The lesson done right and its common mistakes, in the account and in the notebooks
-# (knobs: grader.notebooks.factory.DEMO_KNOBS). One student each.
+# (knobs: grader.demo.notebook_factory.DEMO_KNOBS). One student each.
 CLASS: tuple[tuple[str, dict[str, Any], dict[str, str]], ...] = (
     ("complete", {}, {}),
     ("public-blocked", {"public_blocked": True}, {"rainfall": "out_of_order"}),
@@ -50,9 +50,9 @@ def verdicts(report) -> dict[str, tuple[str, float]]:
 
 
 def write_notebooks(folder: Path, built, knobs: dict[str, str] | None = None) -> Path:
-    """The student's two executed notebooks (grader.notebooks.factory), naming their own bucket and
+    """The student's two executed notebooks (grader.demo.notebook_factory), naming their own bucket and
     training jobs, with the mistakes `knobs` asks for."""
-    from grader.notebooks.factory import demo_notebook
+    from grader.demo.notebook_factory import demo_notebook
 
     knobs = knobs or {}
     folder.mkdir(parents=True, exist_ok=True)

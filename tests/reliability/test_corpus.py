@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from grader.cli import main
-from grader.notebooks.factory import credit_notebook, rainfall_notebook, to_json
+from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, to_json
 from tests.reliability.helpers import tree
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bad"

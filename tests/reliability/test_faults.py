@@ -21,7 +21,7 @@ from grader.engine import GradeRequest, grade_student
 from grader.errors import FactError
 from grader.models import StudentInfo
 from grader.rubric import load_rubric
-from grader.sandbox.scenario import Scenario
+from grader.demo.scenario import Scenario
 from reports.classdata import build_class_report
 from tests.conftest import item
 from tests.faults import Faults

@@ -159,7 +159,7 @@ _BASES = {}
 def _base(kind: str) -> dict:
     """The factory's executed lesson notebook (parsed JSON), made once."""
     if kind not in _BASES:
-        from grader.notebooks.factory import credit_notebook, rainfall_notebook, to_json
+        from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, to_json
 
         _BASES[kind] = to_json(rainfall_notebook() if kind == "rainfall" else credit_notebook())
     return json.loads(_BASES[kind])

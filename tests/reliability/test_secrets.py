@@ -77,7 +77,7 @@ def demo_run(tmp_path_factory):
     import contextlib
     import io
 
-    from grader.demo import run_demo
+    from grader.demo.run import run_demo
     from tests.reliability.helpers import capture_credentials
 
 

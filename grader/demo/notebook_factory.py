@@ -1,6 +1,6 @@
 """Build realistic *executed* notebooks of the lesson in memory, for tests and the demo.
 
-    from grader.notebooks.factory import credit_notebook, rainfall_notebook, write_submission
+    from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, write_submission
     nb = credit_notebook(labels="0/1", crosstab=True)            # an nbformat NotebookNode
     nb = credit_notebook(constant=True)                           # an all-"good" model (~0.715)
     write_submission(folder, rainfall=rainfall_notebook(rmse=None), credit=nb)

@@ -42,7 +42,7 @@ FIRST_ACCOUNT = 318520000001
 class DemoStudent:
     name: str
     story: str  # what this student did, in a TA's words
-    scenario: dict[str, Any] = field(default_factory=dict)  # grader.sandbox.scenario.Scenario fields
+    scenario: dict[str, Any] = field(default_factory=dict)  # grader.demo.scenario.Scenario fields
     notebooks: dict[str, Any] = field(default_factory=dict)  # notebook knobs (see _write_notebooks)
 
 
@@ -89,7 +89,7 @@ _runs = itertools.count()
 def build_class(endpoint_url: str, count: int, folder: Path) -> DemoClass:
     """Build `count` synthetic students on the moto server at `endpoint_url`; write their
     notebooks and `roster.csv` into `folder`."""
-    from grader.sandbox.scenario import Scenario, build_student
+    from grader.demo.scenario import Scenario, build_student
 
     # moto's state is process-wide and bucket names are global: a second class built in the same
     # process (tests) gets other accounts and bucket names.
@@ -124,7 +124,7 @@ def build_class(endpoint_url: str, count: int, folder: Path) -> DemoClass:
 def _grader_role(endpoint_url: str, account: str, external_id: str) -> str:
     """The read-only role a student creates for the grader (trusting the grader's account, with
     an external id). Returns its ARN."""
-    from grader.sandbox.scenario import account_session
+    from grader.demo.scenario import account_session
 
     iam = account_session(endpoint_url, account).client("iam", region_name="us-east-1", endpoint_url=endpoint_url)
     trust = {"Version": "2012-10-17", "Statement": [{
@@ -141,8 +141,8 @@ def _grader_role(endpoint_url: str, account: str, external_id: str) -> str:
 
 def _write_notebooks(folder: Path, built, knobs: dict[str, Any]) -> None:
     """The student's two executed notebooks, naming their own bucket and training jobs, with
-    the mistakes `knobs` names (grader.notebooks.factory.DEMO_KNOBS)."""
-    from grader.notebooks.factory import demo_notebook
+    the mistakes `knobs` names (grader.demo.notebook_factory.DEMO_KNOBS)."""
+    from grader.demo.notebook_factory import demo_notebook
 
     folder.mkdir(parents=True, exist_ok=True)
     sc = built.scenario
@@ -182,7 +182,7 @@ def run_demo(*, out: Path | str = Path("grader-demo"), students: int = 8, open_b
     """Build and grade the synthetic class; print where the class report is. Returns the exit
     code of `grader batch` (0 when every student was graded)."""
     from grader.batch import run_batch, summary_lines
-    from grader.sandbox.moto_env import moto_server
+    from grader.demo.moto_env import moto_server
 
     stream = stream or sys.stdout
     started = time.perf_counter()
