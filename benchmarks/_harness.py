@@ -143,7 +143,7 @@ def latency_access(latency_s: float):
 
 
 def quiet_progress():
-    from grader.batch import Progress
+    from grader.progress import Progress
 
     return Progress(io.StringIO())
 
@@ -185,8 +185,8 @@ def machine() -> str:
 
 
 def _serve(accounts: int) -> None:
-    from grader.demo.run import DEMO_CLASS
     from grader.demo.moto_env import moto_server
+    from grader.demo.run import DEMO_CLASS
     from grader.demo.scenario import Scenario, build_student
 
     started = time.perf_counter()

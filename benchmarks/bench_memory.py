@@ -27,7 +27,8 @@ def child(roster: str, out: str, jobs: int, url: str) -> None:
     """The measured process: run the batch, sample RSS as students finish, print JSON."""
     from _harness import latency_access
 
-    from grader.batch import Progress, run_batch
+    from grader.batch import run_batch
+    from grader.progress import Progress
 
     samples: list[tuple[int, float | None]] = []
 

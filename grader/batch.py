@@ -23,7 +23,6 @@ are kept).
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 import sys
@@ -33,20 +32,21 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.engine import GradeRequest, error_report, grade_student
-from grader.errors import GraderError
+from grader.errors import ExitCode, GraderError
 from grader.models import StudentInfo
 from grader.output import atomic_write, ensure_out_dir
+from grader.progress import Progress
+from grader.resume import build_class, complete_formats, remove_stale_temp_files, resumable
 from grader.roster import Roster, RosterEntry, read_roster
 from grader.rubric import Rubric, load_rubric
 
 log = logging.getLogger("grader.batch")
 
 DEFAULT_JOBS = 8
-REPORT_SCHEMA = "grader.student-report/1"
 # batch always writes these per student: report.json (the record resume and the class files are
 # rebuilt from) and report.html (the class page links to it).
 ALWAYS = ("html", "json")
@@ -101,7 +101,7 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.errors else 0
+        return ExitCode.FINDINGS if self.errors else ExitCode.OK
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def run_batch(
         roster = read_roster(roster)
     out = ensure_out_dir(Path(out))
     students_dir = out / "students"
-    _remove_stale_temp_files(out)
+    remove_stale_temp_files(out)
     progress = progress or Progress.for_stream(sys.stderr)
     if roster.ignored_columns:
         progress.note(f"roster: ignoring column(s) {', '.join(roster.ignored_columns)}")
@@ -148,9 +148,9 @@ def run_batch(
     outcomes: dict[str, Outcome] = {}
     todo: list[RosterEntry] = []
     for entry in roster:
-        done = _resumable(students_dir / entry.folder, entry, rubric) if resume else None
+        done = resumable(students_dir / entry.folder, entry, rubric) if resume else None
         if done is not None:
-            _complete_formats(done, students_dir / entry.folder, fmt)
+            complete_formats(done, students_dir / entry.folder, fmt)
             outcomes[entry.student_id] = _outcome(entry, done, resumed=True)
         else:
             todo.append(entry)
@@ -301,177 +301,6 @@ def _outcome(entry: RosterEntry, data: dict[str, Any], *, resumed: bool = False)
         resumed=resumed,
         api_calls=0 if resumed else int((data.get("stats") or {}).get("api_calls") or 0),
     )
-
-
-# -- resume and the class files -----------------------------------------------------------------
-
-
-def read_report(path: Path) -> dict[str, Any] | None:
-    """A student's report.json as a dict, or None when it is missing or not a whole report."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
-        return None
-    if not isinstance(data.get("student"), dict) or not isinstance(data.get("rubric"), dict):
-        return None
-    return data
-
-
-def _resumable(folder: Path, entry: RosterEntry, rubric: Rubric) -> dict[str, Any] | None:
-    """The saved report when this student need not be graded again, else None."""
-    data = read_report(folder / "report.json")
-    if data is None:
-        return None
-    same_student = data["student"].get("id") == entry.student_id
-    same_rubric = (data["rubric"].get("id"), str(data["rubric"].get("version"))) == (rubric.id, rubric.version)
-    if same_student and same_rubric and data.get("status") in ("pass", "fail"):
-        return data
-    return None
-
-
-def _complete_formats(data: dict[str, Any], folder: Path, formats: list[str]) -> None:
-    """A resumed student keeps their report; re-render only the files that are missing (a run
-    killed between two of a student's files, or a new --format)."""
-    from reports import STUDENT_FORMATS, load_renderers, write_student
-
-    load_renderers()
-    missing = [f for f in formats if f != "json" and not (folder / STUDENT_FORMATS[f].filename).exists()]
-    if missing:
-        write_student(data, folder, missing)
-
-
-def _remove_stale_temp_files(out: Path) -> None:
-    """Temporary files left by a run that was killed mid-write (grader.output.atomic_write)."""
-    for pattern in (".*.tmp", "students/*/.*.tmp"):
-        for tmp in out.glob(pattern):
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-
-
-CLASS_ENTRY_KEYS = ("schema", "student", "rubric", "status", "score", "items", "message", "synthetic", "generated_at")
-
-
-def _class_entry(data: dict[str, Any]) -> dict[str, Any]:
-    """The part of a report.json the class files use (keeps a class of thousands small)."""
-    entry = {k: data.get(k) for k in CLASS_ENTRY_KEYS}
-    entry["items"] = [
-        {"id": i.get("id"), "title": i.get("title"), "category": i.get("category"), "status": i.get("status"),
-         "points": i.get("points")}
-        for i in data.get("items") or [] if isinstance(i, dict)
-    ]
-    return entry
-
-
-def rubric_info(rubric: Rubric) -> dict[str, Any]:
-    """The rubric's id, title, version and its items in order (the gradebook's columns)."""
-    items = []
-    for item in rubric.items:
-        spec = rubric.spec_for(item)
-        items.append({"id": item.id, "title": item.title or spec.title, "category": spec.category,
-                      "points": item.points})
-    return {**rubric.info(), "items": items}
-
-
-def build_class(rubric: Rubric, roster: Roster, students_dir: Path) -> dict[str, Any]:
-    """The class dict, rebuilt from the students' report.json files in roster order. A student
-    with no readable report (should not happen) is listed as `error` saying so."""
-    from reports.classdata import build_class_report
-
-    entries = []
-    for entry in roster:
-        data = read_report(students_dir / entry.folder / "report.json")
-        if data is None:
-            data = {
-                "student": {"id": entry.student_id, "name": entry.name, "email": entry.email},
-                "status": "error",
-                "score": {"earned": 0.0, "possible": rubric.possible, "percent": 0.0},
-                "items": [],
-                "message": "no report was written for this student (the run stopped before grading them)",
-            }
-        entries.append(_class_entry(data))
-    return build_class_report(rubric_info(rubric), entries)
-
-
-# -- progress on stderr -----------------------------------------------------------------------
-
-
-class Progress:
-    """Progress of a batch: plain lines (`[3/30] s03 graded 85.0%`) when not on a terminal."""
-
-    def __init__(self, stream: IO[str]):
-        self.stream = stream
-        self.total = 0
-        self.count = 0
-
-    @staticmethod
-    def for_stream(stream: IO[str]) -> Progress:
-        isatty = getattr(stream, "isatty", None)
-        return RichProgress(stream) if isatty and isatty() else Progress(stream)
-
-    def note(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
-
-    def start(self, total: int, *, resumed: int = 0) -> None:
-        self.total = total
-        if resumed:
-            self.note(f"resuming: {resumed} of {total} students already graded")
-
-    @staticmethod
-    def describe(outcome: Outcome) -> str:
-        if outcome.resumed:
-            return f"{outcome.student_id} already graded {outcome.percent:.1f}% (resumed)"
-        if outcome.graded:
-            return f"{outcome.student_id} graded {outcome.percent:.1f}%"
-        return f"{outcome.student_id} error: {outcome.message}"
-
-    def advance(self, outcome: Outcome) -> None:
-        self.count += 1
-        self.note(f"[{self.count}/{self.total}] {self.describe(outcome)}")
-
-    def stop(self) -> None:
-        pass
-
-
-class RichProgress(Progress):
-    """A rich progress bar on a terminal; students who could not be graded are printed above it."""
-
-    def start(self, total: int, *, resumed: int = 0) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-        from rich.progress import Progress as Bar
-
-        self.total = total
-        self.console = Console(file=self.stream, highlight=False)
-        self.bar = Bar(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       TextColumn("{task.description}"), console=self.console, transient=False)
-        self.task = self.bar.add_task("", total=total)
-        self.bar.start()
-        if resumed:
-            self.console.print(f"resuming: {resumed} of {total} students already graded")
-
-    def note(self, text: str) -> None:
-        con = getattr(self, "console", None)
-        if con is None:
-            super().note(text)
-        else:
-            con.print(text, markup=False)
-
-    def advance(self, outcome: Outcome) -> None:
-        self.count += 1
-        if not outcome.graded:
-            self.console.print(f"[magenta]ERROR[/] {outcome.student_id}: {outcome.message}", highlight=False)
-        last = f"{outcome.student_id} " + (f"{outcome.percent:.1f}%" if outcome.graded else "error")
-        self.bar.update(self.task, advance=1, description=f"last: {last[:40]}")
-
-    def stop(self) -> None:
-        bar = getattr(self, "bar", None)
-        if bar is not None:
-            bar.update(self.task, description="")
-            bar.stop()
 
 
 # -- the closing summary ---------------------------------------------------------------------

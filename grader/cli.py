@@ -14,9 +14,7 @@ from pathlib import Path
 import click
 
 from grader import __version__
-from grader.errors import GraderError, InputError
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_FAULT = 0, 1, 2, 3
+from grader.errors import ExitCode, GraderError, InputError
 
 
 def _regions(value: str | None) -> list[str] | None:
@@ -250,28 +248,28 @@ def main(argv: list[str] | None = None) -> int:
             handler.setFormatter(_OneLine())
     try:
         cli.main(args=argv, prog_name="grader", standalone_mode=False)
-        return EXIT_OK
+        return ExitCode.OK
     except SystemExit as exc:
-        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_INPUT
+        return int(exc.code or 0) if not isinstance(exc.code, str) else ExitCode.INPUT
     except click.exceptions.Abort:
         click.echo("grader: aborted", err=True)
-        return EXIT_INPUT
+        return ExitCode.INPUT
     except click.UsageError as exc:
         click.echo(f"grader: error: {exc.format_message()}", err=True)
-        return EXIT_INPUT
+        return ExitCode.INPUT
     except click.ClickException as exc:
         click.echo(f"grader: error: {exc.format_message()}", err=True)
-        return EXIT_INPUT
+        return ExitCode.INPUT
     except GraderError as exc:
         click.echo(f"grader: error: {exc}", err=True)
-        return exc.exit_code
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("grader: interrupted", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - internal fault: one line, traceback in a log file
         log = _log_traceback()
         click.echo(f"grader: internal error: {type(exc).__name__}: {exc} (traceback in {log})", err=True)
-        return EXIT_FAULT
+        return ExitCode.FAULT
 
 
 if __name__ == "__main__":  # pragma: no cover

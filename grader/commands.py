@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grader.aws.session import AwsTarget
 from grader.engine import GradeRequest, grade_student
+from grader.errors import ExitCode
 from grader.models import StudentInfo
 from grader.output import ensure_out_dir
 from grader.rubric import load_rubric
@@ -49,4 +50,4 @@ def run_check(
     data = report.to_dict()
     written = write_student(data, out, fmt)
     print_student_summary(data, written, audience=audience, stream=sys.stdout, notebooks=notebooks)
-    return 0 if report.status == "pass" else 1
+    return ExitCode.OK if report.status == "pass" else ExitCode.FINDINGS

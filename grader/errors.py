@@ -9,29 +9,41 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit codes of every command (../shared/spec/interface.md, "Exit codes")."""
+
+    OK = 0  # graded; nothing to fix (check) / every student graded (batch)
+    FINDINGS = 1  # something to fix or look at (check) / some student could not be graded (batch)
+    INPUT = 2  # usage, configuration or input error before grading
+    FAULT = 3  # could not grade at all, or an internal fault
+    INTERRUPTED = 130  # Ctrl-C
+
 
 class GraderError(Exception):
     """Base of every error the grader raises on purpose."""
 
-    exit_code = 3
+    exit_code = ExitCode.FAULT
 
 
 class InputError(GraderError):
     """Usage, configuration or input error found before grading."""
 
-    exit_code = 2
+    exit_code = ExitCode.INPUT
 
 
 class AccessError(GraderError):
     """The student's AWS account could not be reached at all."""
 
-    exit_code = 3
+    exit_code = ExitCode.FAULT
 
 
 class ReadOnlyViolation(GraderError):
     """A non-read AWS operation was attempted; it was refused before it was sent."""
 
-    exit_code = 3
+    exit_code = ExitCode.FAULT
 
 
 class FactError(GraderError):

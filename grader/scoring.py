@@ -8,15 +8,13 @@
 
 from __future__ import annotations
 
-from grader.models import FAILING, CheckResult, ItemResult, Points, Score, Status
-
-NOT_COUNTED = frozenset({Status.SKIP, Status.MANUAL})
+from grader.models import FAILING, FULL_POINTS, NOT_COUNTED, CheckResult, ItemResult, Points, Score, Status
 
 
 def item_points(result: CheckResult, points: float) -> Points:
     if result.status in NOT_COUNTED:
         return Points(earned=0.0, possible=0.0)
-    if result.status in (Status.PASS, Status.WARN):
+    if result.status in FULL_POINTS:
         return Points(earned=points, possible=points)
     if result.status == Status.PARTIAL:
         fraction = 0.5 if result.fraction is None else min(max(result.fraction, 0.0), 1.0)

@@ -18,7 +18,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-MARK = {"pass": "PASS", "warn": "WARN", "partial": "PARTIAL", "fail": "FAIL", "error": "ERROR", "skip": "SKIP", "manual": "MANUAL"}
+from grader.models import Status
+
+MARK = {str(s): s.look.label for s in Status}
 STYLE = {"pass": "green", "warn": "yellow", "partial": "yellow", "fail": "red", "error": "magenta", "skip": "dim", "manual": "cyan"}
 DEFAULT_WIDTH = 100
 

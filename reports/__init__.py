@@ -15,7 +15,7 @@ format         student file              class file (batch)
 =============  ========================  ==========================================
 
 Student renderers take one report dict (report.json shape, ``StudentReport.to_dict()``); class
-renderers take the class dict (class.json shape, made by `reports.classdata.build_class_report`).
+renderers take the class dict (class.json shape, made by `grader.classreport.build_class_report`).
 
 Public API:
 
@@ -23,7 +23,7 @@ Public API:
 - ``parse_formats(value, default="json,html") -> list[str]``: a ``--format`` value checked.
 - ``write_student(report, out_dir, formats) -> list[Path]``: one student's files.
 - ``write_class(class_dict, out_dir, formats=None) -> list[Path]``: the class files.
-- ``reports.classdata.build_class_report(rubric_info, student_reports) -> dict``.
+- ``grader.classreport.build_class_report(rubric_info, student_reports) -> dict``.
 - ``reports.rerender.rerender(paths, out, formats) -> list[Path]``: ``grader report``.
 """
 

@@ -20,47 +20,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.models import ADVISORY, FAILING, STATUS_ORDER, UNKNOWN_LOOK, Status, look, report_look  # noqa: F401 - re-exported for the renderers
+
 # --- statuses --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StatusLook:
-    label: str  # upper-case word, readable without colour
-    symbol: str  # a second cue, also readable without colour
-    meaning: str  # one short phrase for legends and tooltips
-
-
-STATUS = {
-    "pass": StatusLook("PASS", "\u2713", "done, full points"),
-    "warn": StatusLook("WARN", "\u26a0", "full points, with advice"),
-    "partial": StatusLook("PARTIAL", "\u25d0", "some points: something is missing"),
-    "fail": StatusLook("FAIL", "\u2717", "not done yet: no points"),
-    "error": StatusLook("ERROR", "?", "could not be checked: a person will look"),
-    "skip": StatusLook("SKIPPED", "\u2013", "not graded here (not counted)"),
-    "manual": StatusLook("MANUAL", "\u270e", "a person decides (not counted)"),
-}
-STATUS_ORDER = ["pass", "warn", "partial", "fail", "error", "skip", "manual"]
-UNKNOWN = StatusLook("UNKNOWN", "?", "unknown status")
-
-REPORT_STATUS = {
-    "pass": StatusLook("PASSING", "\u2713", "every item passed"),
-    "fail": StatusLook("NOT YET PASSING", "\u2717", "some items need work"),
-    "error": StatusLook("NOT GRADED", "?", "the grader could not grade this student"),
-}
+STATUS = {str(s): s.look for s in Status}
+STATUS_ORDER = [str(s) for s in STATUS_ORDER]
+UNKNOWN = UNKNOWN_LOOK
 
 # Statuses a student has to act on (most points first), and advisories shown after them.
-TO_FIX = ("fail", "partial", "error")
-ADVISORY = ("warn",)
+TO_FIX = tuple(str(s) for s in FAILING)
+ADVISORY = tuple(str(s) for s in ADVISORY)
 
 CATEGORY_ORDER = ["IAM", "S3", "SageMaker", "Clean-up", "Notebooks"]
-
-
-def look(status: str) -> StatusLook:
-    return STATUS.get(status, UNKNOWN)
-
-
-def report_look(status: str) -> StatusLook:
-    return REPORT_STATUS.get(status, UNKNOWN)
 
 
 def status_class(status: str) -> str:

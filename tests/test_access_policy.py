@@ -28,11 +28,11 @@ from grader.aws.facts import AccountFacts
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.cli import main
 from grader.context import Context
+from grader.demo.scenario import Scenario
 from grader.engine import load_notebooks, run_check
 from grader.models import StudentInfo
 from grader.registry import REGISTRY, CheckSpec, NoParams, load_checks
 from grader.rubric import load_rubric
-from grader.demo.scenario import Scenario
 from tests.test_self_check import write_lesson_notebooks
 
 GRADER_ACCOUNT = "111122223333"

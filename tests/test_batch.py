@@ -20,11 +20,12 @@ import pytest
 
 import grader.batch as batch
 from grader.aws.session import AwsAccess
-from grader.batch import Progress, RichProgress, run_batch
+from grader.batch import run_batch
 from grader.cli import main
-from grader.engine import GradeRequest
-from grader.rubric import load_rubric
 from grader.demo.scenario import Scenario
+from grader.engine import GradeRequest
+from grader.progress import Progress, RichProgress
+from grader.rubric import load_rubric
 from tests.faults import Faults
 
 REGIONS = ["us-east-2", "ca-central-1", "us-west-2"]

@@ -11,8 +11,8 @@ import webbrowser
 import pytest
 
 from grader.cli import main
-from grader.demo.run import DEMO_CLASS, open_in_browser
 from grader.demo.notebook_factory import demo_notebook
+from grader.demo.run import DEMO_CLASS, open_in_browser
 from grader.demo.scenario import Scenario
 
 # what each of the first four demo students got wrong (item ids that must not pass)

@@ -18,8 +18,8 @@ import boto3
 import pytest
 
 from grader.cli import main
-from grader.registry import get_check
 from grader.demo.scenario import Scenario
+from grader.registry import get_check
 from grader.terminal import print_student_summary
 
 FEW_REGIONS = "us-east-2,ca-central-1,us-west-2"

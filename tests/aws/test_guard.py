@@ -125,9 +125,9 @@ def test_every_permission_a_check_declares_is_a_read():
 def test_a_check_that_writes_stops_the_run_before_anything_is_sent(build, grade, tmp_path):
     """A (buggy) check that tries to write is not an item `error` swallowed by the engine: the
     ReadOnlyViolation stops grading (the CLI exits 3), and the request never leaves the process."""
+    from grader.demo.scenario import Scenario
     from grader.registry import REGISTRY, check
     from grader.rubric import load_rubric
-    from grader.demo.scenario import Scenario
 
     sent = []
 

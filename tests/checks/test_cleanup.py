@@ -20,10 +20,10 @@ from checks.sagemaker import ScanParams
 from grader.aws.facts import AccountFacts
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.context import Context
+from grader.demo.scenario import Scenario
 from grader.engine import run_check
 from grader.models import StudentInfo
 from grader.registry import get_check
-from grader.demo.scenario import Scenario
 from tests.checks.test_sagemaker import ALL_ITEMS, access_for, deny, statuses
 from tests.conftest import item
 

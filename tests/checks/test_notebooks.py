@@ -18,10 +18,10 @@ from checks.notebooks import AccuracyParams, EvidenceParams, ExecutedParams
 from grader.aws.facts import AccountFacts
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.context import Context
+from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, write_submission
 from grader.engine import evaluate, run_check
 from grader.models import Status, StudentInfo
 from grader.notebooks import read_submission
-from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, write_submission
 from grader.registry import load_checks
 from grader.rubric import load_rubric
 

@@ -29,10 +29,10 @@ from checks.s3 import (
 from grader.aws.facts import AccountFacts
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.context import Context
+from grader.demo.scenario import Scenario
 from grader.engine import run_check
 from grader.models import StudentInfo
 from grader.registry import get_check
-from grader.demo.scenario import Scenario
 from tests.conftest import item
 
 S3_ITEMS = ["s3-private-bucket", "s3-private-object", "s3-public-bucket", "s3-public-object"]

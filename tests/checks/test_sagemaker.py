@@ -27,8 +27,8 @@ from checks.sagemaker import (
 from grader.aws.facts import AccountFacts
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.context import Context
-from grader.models import StudentInfo
 from grader.demo.scenario import Scenario, recordio
+from grader.models import StudentInfo
 from tests.conftest import item
 from tests.faults import error_response
 

@@ -7,7 +7,6 @@ import json
 import nbformat
 import pytest
 
-from grader.notebooks import parse_notebook, read_submission
 from grader.demo.notebook_factory import (
     DEMO_KNOBS,
     CreditOptions,
@@ -18,6 +17,7 @@ from grader.demo.notebook_factory import (
     to_json,
     write_submission,
 )
+from grader.notebooks import parse_notebook, read_submission
 
 
 def parsed(nb, name="credit-risk-classification.ipynb"):

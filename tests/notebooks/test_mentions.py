@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.notebooks import read_submission
 from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, write_submission
+from grader.notebooks import read_submission
 
 from .helpers import code, notebook, parse, result, stderr, stdout, write
 

@@ -9,8 +9,8 @@ import os
 import nbformat
 import pytest
 
-from grader.notebooks import LESSON_NOTEBOOKS, MAX_BYTES, parse_notebook, read_notebook, read_submission
 from grader.demo.notebook_factory import credit_notebook, to_json
+from grader.notebooks import LESSON_NOTEBOOKS, MAX_BYTES, parse_notebook, read_notebook, read_submission
 from grader.notebooks.model import DISPLAY, ERROR, RESULT, STDERR, STDOUT
 from grader.notebooks.reader import find_notebooks, name_key
 

@@ -17,12 +17,12 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from grader.aws.calls import aws_call
+from grader.classreport import build_class_report
+from grader.demo.scenario import Scenario
 from grader.engine import GradeRequest, grade_student
 from grader.errors import FactError
 from grader.models import StudentInfo
 from grader.rubric import load_rubric
-from grader.demo.scenario import Scenario
-from reports.classdata import build_class_report
 from tests.conftest import item
 from tests.faults import Faults
 from tests.reliability.helpers import REGIONS, verdicts, write_notebooks

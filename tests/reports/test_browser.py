@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.classreport import build_class_report
 from reports import CLASS_FORMATS, STUDENT_FORMATS
-from reports.classdata import build_class_report
 from tests.reports.conftest import (
     GENERATED,
     IMG,

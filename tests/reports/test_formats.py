@@ -12,10 +12,10 @@ from html.parser import HTMLParser
 
 import pytest
 
+from grader.classreport import SCHEMA, build_class_report
 from grader.errors import InputError
 from grader.models import StudentReport
 from reports import CLASS_FORMATS, STUDENT_FORMATS, parse_formats, write_class, write_student
-from reports.classdata import SCHEMA, build_class_report
 from reports.view import STATUS_ORDER, csv_number, csv_text, evidence_tree, md_text, num, visible_text
 from tests.reports.conftest import (
     GENERATED,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.classreport import build_class_report
 from reports import CLASS_FORMATS, STUDENT_FORMATS, parse_formats
-from reports.classdata import build_class_report
 from tests.reports.conftest import GENERATED, RUBRIC, error_report, passing_report, sample_report
 
 EXPECTED = Path(__file__).parent / "expected"

@@ -15,8 +15,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from grader.classreport import build_class_report
 from reports import CLASS_FORMATS, STUDENT_FORMATS
-from reports.classdata import build_class_report
 from tests.reports.conftest import HOSTILE, IMG, RUBRIC, SCRIPT, error_report, hostile_report
 
 IDS = [f"p{n}" for n in range(len(HOSTILE))]

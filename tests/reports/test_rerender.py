@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from grader.classreport import build_class_report
 from grader.cli import main
 from reports import CLASS_FORMATS, STUDENT_FORMATS
-from reports.classdata import build_class_report
 from tests.reports.conftest import GENERATED, RUBRIC, error_report, passing_report, sample_report
 
 

@@ -1,11 +1,11 @@
-"""The class data (class.json, schema grader.class-report/1) built from student reports.
+"""The class report (class.json, schema grader.class-report/1) built from student reports.
 
-This is the one place where class statistics are computed; the class renderers (index.html,
-grades.csv, class.json) only format the dict built here.
+This is the one place where class statistics are computed (scoring layer); the class renderers
+(index.html, grades.csv, class.json) in `reports/` only format the dict built here.
 
 Use from a batch run::
 
-    from reports.classdata import build_class_report
+    from grader.classreport import build_class_report
     from reports import write_class, write_student
 
     for report in reports:                       # report.json dicts (StudentReport.to_dict())
@@ -55,13 +55,47 @@ import statistics
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from grader import __version__
+from grader.models import ASSESSED as _ASSESSED
+from grader.models import CLASS_SCHEMA as SCHEMA
+from grader.models import FAILING, STATUS_ORDER, Score, Status, StudentInfo
 from grader.output import safe_name
 
-SCHEMA = "grader.class-report/1"
-STATUSES = ("pass", "warn", "partial", "fail", "error", "skip", "manual")
-ASSESSED = ("pass", "warn", "partial", "fail", "error")
-NOT_PASSING = ("partial", "fail", "error")
+STATUSES = tuple(str(s) for s in STATUS_ORDER)
+ASSESSED = tuple(s for s in STATUSES if s in _ASSESSED)
+NOT_PASSING = tuple(s for s in STATUSES if s in FAILING)
+
+
+# The parts of class.json that are read back (`grader report`, `grader.saved`): checked on load.
+class ClassItem(BaseModel):
+    id: str
+    status: Status
+    points: dict[str, float]
+
+
+class ClassStudent(BaseModel):
+    student: StudentInfo
+    status: str
+    score: Score
+    items: list[ClassItem] = []
+    message: str | None = None
+    synthetic: bool = False
+    generated_at: str | None = None
+
+
+class ClassRubric(BaseModel):
+    id: str
+    title: str | None = None
+    version: str | None = None
+    items: list[dict[str, Any]] = []
+
+
+class ClassReportModel(BaseModel):
+    rubric: ClassRubric
+    students: list[ClassStudent]
+    generated_at: str | None = None
 
 
 def build_class_report(
