@@ -80,13 +80,13 @@ def read_and_check(path: Path) -> list[str]:
     from grader.context import Context
     from grader.engine import run_check
     from grader.models import StudentInfo
-    from grader.notebooks import LESSON_NOTEBOOKS, Notebook, Submission, read_notebook
+    from grader.notebooks import LESSON_NOTEBOOKS, Notebook, collect, read_notebook
     from grader.registry import load_checks
 
     checks = load_checks()
     credit = read_notebook(path, "credit", LESSON_NOTEBOOKS["credit"])
     rainfall = Notebook(role="rainfall", expected_name=LESSON_NOTEBOOKS["rainfall"], problem="not in this benchmark")
-    sub = Submission(folder=path.parent, rainfall=rainfall, credit=credit)
+    sub = collect(path.parent, rainfall, credit)
     aws = _Stub(["sm-models-20200330-1244"], ["linear-learner-2020-03-30-13-21-40-623"])
     ctx = Context(student=StudentInfo(id="bench"), aws=aws, notebooks=sub)  # type: ignore[arg-type]
     statuses = []

@@ -1,8 +1,8 @@
 """Notebook items (lesson steps 6, 8-9 and 10): executed, metrics, accuracy, workflow, evidence link.
 
-Every check reads the facts of `grader.notebooks` (ctx.notebooks is a `Submission`); none
-touches notebook JSON. A missing or unreadable notebook fails its items with the reader's
-one-line reason; the other notebook is still graded.
+Every check reads the facts of `grader.notebooks` (a `Submission`, computed once when the
+notebooks were read; see `_submission`); none touches notebook JSON. A missing or unreadable
+notebook fails its items with the reader's one-line reason; the other notebook is still graded.
 """
 
 from __future__ import annotations
@@ -14,14 +14,22 @@ from pydantic import Field
 from checks._common import Params, failed, partial, passed, result, warned
 from grader.context import Context
 from grader.models import CheckResult, Status
-from grader.notebooks import Notebook
-from grader.notebooks.analysis import STEP_NAMES, Figure
-from grader.notebooks.parsers import Confusion, Report
+from grader.notebooks import Notebook, Submission
+from grader.notebooks.execution import Execution
+from grader.notebooks.metrics import Figure
+from grader.notebooks.parsers.classification_report import ClassificationReport
+from grader.notebooks.parsers.confusion import Confusion
+from grader.notebooks.steps import STEP_NAMES
 from grader.registry import check
 
 STEP6 = "Lesson step 6 (Intro to Amazon SageMaker Built-in Algorithms, rainfall_forecast.ipynb)"
 STEP8 = "Lesson steps 8-9 (Credit Risk Evaluation with Amazon SageMaker, credit-risk-classification.ipynb)"
 STEP10 = "Lesson step 10 (Deleting AWS Resources)"
+
+
+def _submission(ctx: Context) -> Submission:
+    """The notebooks' facts: the one place the checks read them from the context."""
+    return ctx.notebooks
 
 
 class ExecutedParams(Params):
@@ -35,9 +43,17 @@ class MetricsParams(Params):
 
 
 class AccuracyParams(Params):
-    min_accuracy: float = Field(0.65, ge=0, le=1)
-    min_minority_share: float = Field(0.05, ge=0, le=1)
-    leak_warning_above: float = Field(0.90, ge=0, le=1)
+    min_accuracy: float = Field(0.65, ge=0, le=1, description="the lowest test accuracy that passes")
+    min_minority_share: float = Field(
+        0.05, ge=0, le=1, description="the least share of test rows predicted as (and actually in) each class"
+    )
+    leak_warning_above: float = Field(
+        0.90, ge=0, le=1, description="a test accuracy above this warns of a target leak"
+    )
+    rounding_slack: float = Field(
+        1e-9, ge=0, le=0.01, description="added to the printed rounding when figures are compared with each other "
+        "and with min_accuracy (absorbs binary-float error)"
+    )
 
 
 class WorkflowParams(Params):
@@ -53,10 +69,9 @@ def _unreadable(nb: Notebook) -> CheckResult:
 
 
 # -- executed ----------------------------------------------------------------------------------
-def _executed(nb: Notebook, params: ExecutedParams) -> CheckResult:
+def _executed(nb: Notebook, ex: Execution, params: ExecutedParams) -> CheckResult:
     if not nb.ok:
         return _unreadable(nb)
-    ex = nb.execution
     evidence: dict[str, Any] = {**nb.describe(), "executed_cells": ex.executed}
     if ex.code_cells == 0:
         return failed(f"{nb.name} has no code cells.", **evidence)
@@ -94,7 +109,8 @@ def _executed(nb: Notebook, params: ExecutedParams) -> CheckResult:
 )
 def nb_rainfall_executed(ctx: Context, params: ExecutedParams) -> CheckResult:
     """rainfall_forecast.ipynb is valid nbformat 4, every code cell ran, in order, with no error output."""
-    return _executed(ctx.notebooks.rainfall, params)
+    facts = _submission(ctx).rainfall
+    return _executed(facts.notebook, facts.execution, params)
 
 
 @check(
@@ -108,11 +124,12 @@ def nb_rainfall_executed(ctx: Context, params: ExecutedParams) -> CheckResult:
 )
 def nb_credit_executed(ctx: Context, params: ExecutedParams) -> CheckResult:
     """credit-risk-classification.ipynb is valid nbformat 4, every code cell ran, in order, with no error output."""
-    return _executed(ctx.notebooks.credit, params)
+    facts = _submission(ctx).credit
+    return _executed(facts.notebook, facts.execution, params)
 
 
 # -- rainfall metrics ------------------------------------------------------------------------
-def _metric_evidence(found: list, valid: list) -> dict[str, Any] | None:
+def _metric_evidence(found: tuple, valid: list) -> dict[str, Any] | None:
     chosen = valid[-1] if valid else (found[-1] if found else None)
     if chosen is None:
         return None
@@ -131,10 +148,10 @@ def _metric_evidence(found: list, valid: list) -> dict[str, Any] | None:
 )
 def nb_rainfall_metrics(ctx: Context, params: MetricsParams) -> CheckResult:
     """Its outputs report an RMSE (finite, >= 0) and an R² (finite, <= 1); its code uses predictor_type regressor."""
-    nb = ctx.notebooks.rainfall
+    facts = _submission(ctx).rainfall
+    nb = facts.notebook
     if not nb.ok:
         return _unreadable(nb)
-    facts = nb.rainfall
     rmse = [(f, p) for f, p in facts.rmse if f.number.finite and f.value >= 0]
     r2 = [(f, p) for f, p in facts.r2 if f.number.finite and f.value <= 1]
     types = sorted({t for t, _ in facts.predictor_types})
@@ -163,7 +180,7 @@ def nb_rainfall_metrics(ctx: Context, params: MetricsParams) -> CheckResult:
 
 
 # -- credit accuracy -------------------------------------------------------------------------
-def _disagreements(figures: list[Figure]) -> list[Figure]:
+def _disagreements(figures: tuple[Figure, ...], slack: float) -> list[Figure]:
     """Figures that agree with no other figure they should match (within rounding).
 
     With confusion matrices: every printed accuracy must match some matrix, and every matrix
@@ -173,11 +190,11 @@ def _disagreements(figures: list[Figure]) -> list[Figure]:
     matrices = [f for f in figures if f.kind == "confusion matrix"]
     printed = [f for f in figures if f.kind != "confusion matrix"]
     if matrices:
-        bad = [f for f in printed if not any(f.number.agrees(m.number) for m in matrices)]
+        bad = [f for f in printed if not any(f.number.agrees(m.number, slack) for m in matrices)]
         if printed:
-            bad += [m for m in matrices if not any(m.number.agrees(f.number) for f in printed)]
+            bad += [m for m in matrices if not any(m.number.agrees(f.number, slack) for f in printed)]
         return bad
-    if all(a.number.agrees(b.number) for a in printed for b in printed):
+    if all(a.number.agrees(b.number, slack) for a in printed for b in printed):
         return []
     return printed
 
@@ -213,7 +230,7 @@ def _minority_from_matrix(cm: Confusion, min_share: float) -> tuple[str | None, 
     return None, evidence
 
 
-def _minority_from_report(report: Report, min_share: float) -> tuple[str | None, dict[str, Any]]:
+def _minority_from_report(report: ClassificationReport, min_share: float) -> tuple[str | None, dict[str, Any]]:
     total = report.total_support
     counts = report.predicted_counts()
     bad = next((r for r in report.classes if r.label.lower().startswith("bad")), None)
@@ -247,16 +264,16 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
     """Test accuracy >= min_accuracy, the minority class predicted for >= min_minority_share of test rows,
     every accuracy figure (accuracy_score, report row, confusion matrix) agreeing within rounding;
     warn above leak_warning_above."""
-    nb = ctx.notebooks.credit
+    facts = _submission(ctx).credit
+    nb = facts.notebook
     if not nb.ok:
         return _unreadable(nb)
-    facts = nb.credit
     figures = facts.figures
     evidence: dict[str, Any] = {"notebook": nb.name, "figures": [f.evidence() for f in figures[:12]]}
     if not figures:
         return failed(f"{nb.name} reports no test accuracy: no accuracy_score value, classification report or "
                       "confusion matrix was found in its outputs.", **evidence)
-    wrong = _disagreements(figures)
+    wrong = _disagreements(figures, params.rounding_slack)
     if wrong:
         evidence["disagreeing"] = [f.evidence() for f in wrong[:6]]
         shown = "; ".join(f"{f.kind} {f.number.show()} in {f.place}" for f in figures[:6])
@@ -283,7 +300,7 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
         evidence["minority"] = minority
     evidence["thresholds"] = {"min_accuracy": params.min_accuracy, "min_minority_share": params.min_minority_share,
                               "leak_warning_above": params.leak_warning_above}
-    if accuracy + 1e-9 < params.min_accuracy:
+    if accuracy + params.rounding_slack < params.min_accuracy:
         return failed(f"The test accuracy in {nb.name} is {accuracy:.3f}, below the required {params.min_accuracy:.2f}.",
                       **evidence)
     if problem:
@@ -310,10 +327,11 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
 def nb_credit_workflow(ctx: Context, params: WorkflowParams) -> CheckResult:
     """Split, one-hot encode, scale, binary_classifier, classification report, confusion matrix, endpoint
     deleted in an executed cell; partial credit in proportion to the steps found."""
-    nb = ctx.notebooks.credit
+    facts = _submission(ctx).credit
+    nb = facts.notebook
     if not nb.ok:
         return _unreadable(nb)
-    steps = nb.steps
+    steps = facts.steps
     evidence = {"notebook": nb.name, "steps": steps.evidence()}
     total = len(STEP_NAMES)
     missing = [STEP_NAMES[s] for s, p in steps.found.items() if p is None]
@@ -339,9 +357,9 @@ def nb_credit_workflow(ctx: Context, params: WorkflowParams) -> CheckResult:
 )
 def nb_evidence_link(ctx: Context, params: EvidenceParams) -> CheckResult:
     """Every bucket and training-job name mentioned in the notebooks exists in the graded account."""
-    sub = ctx.notebooks
-    buckets = sub.mentioned_buckets()
-    jobs = sub.mentioned_training_jobs()
+    sub = _submission(ctx)
+    buckets = sub.bucket_mentions
+    jobs = sub.job_mentions
     if not buckets and not jobs:
         return result(Status.SKIP, "The notebooks name no S3 bucket and no training job, so there is nothing to "
                       "link to the account.", notebooks=sub.describe())

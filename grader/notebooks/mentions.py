@@ -77,8 +77,10 @@ class Mention:
                 **({"more_places": len(self.places) - 5} if len(self.places) > 5 else {})}
 
 
-@dataclass
+@dataclass(frozen=True)
 class NotebookMentions:
+    """The names one notebook mentions, each with its places (document order, first seen first)."""
+
     buckets: dict[str, list[Place]]
     jobs: dict[str, list[Place]]
 
@@ -98,6 +100,7 @@ def _add(table: dict[str, list[Place]], name: str, place: Place) -> None:
 
 
 def notebook_mentions(nb: Notebook) -> NotebookMentions:
+    """Bucket and training-job names in the code (comments ignored) and outputs of `nb`."""
     buckets: dict[str, list[Place]] = {}
     jobs: dict[str, list[Place]] = {}
     for cell in nb.cells:
@@ -163,14 +166,11 @@ def _output_mentions(out: Output, code: str, here: Place, buckets: dict[str, lis
                 _add(jobs, m.group(1), here)
 
 
-def merge(notebooks: list[Notebook], kind: str) -> list[Mention]:
-    """The mentions of several notebooks, by name, in the order first seen."""
+def merge(mentions: list[NotebookMentions], kind: str) -> tuple[Mention, ...]:
+    """The `kind` ("buckets" or "jobs") mentions of several notebooks, by name, in the order first seen."""
     table: dict[str, list[Place]] = {}
-    for nb in notebooks:
-        if not nb.ok:
-            continue
-        source = nb.mentions.buckets if kind == "buckets" else nb.mentions.jobs
-        for name, places in source.items():
+    for m in mentions:
+        for name, places in (m.buckets if kind == "buckets" else m.jobs).items():
             for p in places:
                 _add(table, name, p)
-    return [Mention(name, tuple(places)) for name, places in table.items()]
+    return tuple(Mention(name, tuple(places)) for name, places in table.items())

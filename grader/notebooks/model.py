@@ -1,7 +1,8 @@
-"""The facts one notebook yields: its code cells, their outputs, and where each was found.
+"""What one notebook is, as plain data: its code cells, their outputs, and where each was found.
 
-These are plain data made by `grader.notebooks.reader`; the analysis (metrics, steps, names
-mentioned) lives in `grader.notebooks.analysis` and is cached on the `Notebook` object.
+Made by `grader.notebooks.reader`; nothing here knows any analysis. The derived facts (metrics,
+steps, names mentioned, execution order) are computed once per submission by
+`grader.notebooks.facts`, from these objects.
 
 Cells are located for evidence as "cell N": the N-th cell from the top of the notebook,
 counting markdown cells too (what a TA counts when scrolling), with the execution count when
@@ -10,16 +11,12 @@ there is one, e.g. "cell 14 (In [12])". `CodeCell.index` is the same position, 0
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from grader.notebooks.text import clean_text, strip_comments
-
-if TYPE_CHECKING:
-    from grader.notebooks.analysis import CreditFacts, ExecutionFacts, RainfallFacts, Steps
-    from grader.notebooks.mentions import NotebookMentions
 
 # Output kinds, as `Output.kind`.
 STDOUT = "stdout"
@@ -137,7 +134,6 @@ class Notebook:
     kernel: str | None = None
     size_bytes: int = 0
     alternatives: tuple[str, ...] = ()  # other files that matched the name, not used
-    _facts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -169,42 +165,6 @@ class Notebook:
         if self.alternatives:
             out["also_matching"] = list(self.alternatives)
         return out
-
-    # -- derived facts (computed once, on first use) ------------------------------------------
-    def _cached(self, key: str, compute: Any) -> Any:
-        if key not in self._facts:
-            self._facts[key] = compute(self)
-        return self._facts[key]
-
-    @property
-    def execution(self) -> ExecutionFacts:
-        from grader.notebooks.analysis import execution_facts
-
-        return self._cached("execution", execution_facts)
-
-    @property
-    def credit(self) -> CreditFacts:
-        from grader.notebooks.analysis import credit_facts
-
-        return self._cached("credit", credit_facts)
-
-    @property
-    def rainfall(self) -> RainfallFacts:
-        from grader.notebooks.analysis import rainfall_facts
-
-        return self._cached("rainfall", rainfall_facts)
-
-    @property
-    def steps(self) -> Steps:
-        from grader.notebooks.analysis import workflow_steps
-
-        return self._cached("steps", workflow_steps)
-
-    @property
-    def mentions(self) -> NotebookMentions:
-        from grader.notebooks.mentions import notebook_mentions
-
-        return self._cached("mentions", notebook_mentions)
 
 
 __all__ = ["CodeCell", "Notebook", "Output", "Place"]

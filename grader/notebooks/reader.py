@@ -1,4 +1,4 @@
-"""Read a submission folder: find the lesson's notebooks by name, parse them into facts.
+"""Read a submission folder: find the lesson's notebooks by name, parse them into `Notebook`s.
 
 Finding: `credit-risk-classification.ipynb` and `rainfall_forecast.ipynb` are matched
 tolerantly: case, `-`/`_`/space/dot differences, and copy suffixes that browsers and Jupyter add
@@ -118,6 +118,42 @@ def other_notebooks(folder: Path, limit: int = 5) -> list[str]:
         return [str(p.relative_to(folder)) for p, _ in _walk(folder)][:limit]
     except (OSError, ValueError):
         return []
+
+
+_CANDIDATES = 5  # files matching one notebook's name that are read to choose between them
+
+
+def _best(candidates: list[Notebook]) -> Notebook:
+    """Of several files matching a name (a download `(1)` next to the original...), the one to
+    grade: readable first, then the one with the most executed code cells, then the best-named
+    (`find_notebooks` order: nearest the top, no copy suffix, newest)."""
+    def executed(nb: Notebook) -> int:
+        return sum(1 for c in nb.code_cells if c.execution_count is not None) if nb.ok else 0
+
+    return max(enumerate(candidates), key=lambda ic: (ic[1].ok, executed(ic[1]), -ic[0]))[1]
+
+
+def read_lesson_notebooks(folder: Path) -> dict[str, Notebook]:
+    """Role -> the lesson notebook found in `folder` (never raises for the files' content: a
+    missing notebook is a `Notebook` whose `problem` says so)."""
+    folder = Path(folder)
+    try:
+        found = find_notebooks(folder)
+    except OSError:
+        found = {role: [] for role in LESSON_NOTEBOOKS}
+    notebooks = {}
+    for role, expected in LESSON_NOTEBOOKS.items():
+        paths = found.get(role, [])
+        if not paths:
+            others = other_notebooks(folder)
+            seen = f" (found: {', '.join(others)})" if others else ""
+            nb = Notebook(role=role, expected_name=expected,
+                          problem=f"no notebook named like {expected} in {folder}{seen}")
+        else:
+            nb = _best([read_notebook(p, role=role, expected_name=expected) for p in paths[:_CANDIDATES]])
+            nb.alternatives = tuple(str(p) for p in paths[:6] if p != nb.path)
+        notebooks[role] = nb
+    return notebooks
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -140,11 +140,11 @@ class Number:
     def finite(self) -> bool:
         return math.isfinite(self.value)
 
-    def agrees(self, other: Number) -> bool:
-        """Equal within the rounding of both (plus a hair for binary floats)."""
+    def agrees(self, other: Number, slack: float = 1e-9) -> bool:
+        """Equal within the rounding of both, plus `slack` (a hair for binary floats)."""
         if not (self.finite and other.finite):
             return False
-        return abs(self.value - other.value) <= self.tolerance + other.tolerance + 1e-9
+        return abs(self.value - other.value) <= self.tolerance + other.tolerance + slack
 
     def show(self) -> str:
         if self.decimals is None:

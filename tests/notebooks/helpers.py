@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader.notebooks import Notebook, parse_notebook
+from grader.notebooks import CreditFacts, Notebook, RainfallFacts, parse_notebook
+from grader.notebooks.facts import credit_facts, rainfall_facts
 
 
 def stdout(text: str) -> dict[str, Any]:
@@ -52,6 +53,16 @@ def notebook(*cells: dict[str, Any], minor: int = 4, number: bool = True, **top:
 
 def parse(doc: Any, name: str = "credit-risk-classification.ipynb") -> Notebook:
     return parse_notebook(json.dumps(doc), name)
+
+
+def credit(doc: Any, name: str = "credit-risk-classification.ipynb") -> CreditFacts:
+    """The facts of a notebook dict read as the credit notebook."""
+    return credit_facts(parse(doc, name))
+
+
+def rainfall(doc: Any, name: str = "rainfall_forecast.ipynb") -> RainfallFacts:
+    """The facts of a notebook dict read as the rainfall notebook."""
+    return rainfall_facts(parse(doc, name))
 
 
 def write(path: Path, doc: Any) -> Path:

@@ -1,4 +1,4 @@
-"""grader.notebooks.mentions: bucket and training-job names, with where they were found."""
+"""grader.notebooks.mentions (through .facts): bucket and training-job names, with where they were found."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, write_submission
 from grader.notebooks import read_submission
 
-from .helpers import code, notebook, parse, result, stderr, stdout, write
+from .helpers import code, credit, notebook, result, stderr, stdout, write
 
 
 def buckets(nb):
@@ -32,7 +32,7 @@ def jobs(nb):
     ],
 )
 def test_bucket_in_code(source):
-    nb = parse(notebook(code(source)))
+    nb = credit(notebook(code(source)))
     assert buckets(nb) == {"sm-models-20200330-1244": ["credit-risk-classification.ipynb cell 1 (In [1]) code"]}
 
 
@@ -51,11 +51,11 @@ def test_bucket_in_code(source):
     ],
 )
 def test_not_a_student_bucket(source):
-    assert buckets(parse(notebook(code(source)))) == {}
+    assert buckets(credit(notebook(code(source)))) == {}
 
 
 def test_buckets_in_outputs():
-    nb = parse(notebook(
+    nb = credit(notebook(
         code("print(s3_train_data)",
              stdout("Training data uploaded to: s3://sm-models-1/austin-rainfall-regression/train/linear_train.data\n")),
         code("sess.default_bucket()", result("'sagemaker-us-east-2-123456789012'")),
@@ -84,18 +84,18 @@ def test_buckets_in_outputs():
     ],
 )
 def test_training_job_names(output, job):
-    assert jobs(parse(notebook(code("linear.fit(data)", output)))) == [job]
+    assert jobs(credit(notebook(code("linear.fit(data)", output)))) == [job]
 
 
 def test_training_job_names_in_code():
-    nb = parse(notebook(code("job_name = 'credit-risk-2020-1'\nest.fit(data, job_name=job_name)"),
+    nb = credit(notebook(code("job_name = 'credit-risk-2020-1'\nest.fit(data, job_name=job_name)"),
                         code("est = Estimator.attach('rain-job-77')"),
                         code("sm.describe_training_job(TrainingJobName='described-3')")))
     assert jobs(nb) == ["credit-risk-2020-1", "rain-job-77", "described-3"]
 
 
 def test_model_and_endpoint_names_are_not_jobs():
-    nb = parse(notebook(code("predictor = linear.deploy(1, 'ml.t2.medium')", stderr(
+    nb = credit(notebook(code("predictor = linear.deploy(1, 'ml.t2.medium')", stderr(
         "INFO:sagemaker:Creating model with name: linear-learner-2020-03-12-17-45-01-456\n"
         "INFO:sagemaker:Creating endpoint-config with name linear-learner-2020-03-12-17-45-01-456\n"
         "INFO:sagemaker:Creating endpoint with name linear-learner-2020-03-12-17-45-01-456\n"), stdout("-----!")),
@@ -105,7 +105,7 @@ def test_model_and_endpoint_names_are_not_jobs():
 
 
 def test_default_names_outside_training_logs_are_not_jobs():
-    nb = parse(notebook(code("print(name)", stdout("linear-learner-2020-03-12-17-36-08-123\n"))))
+    nb = credit(notebook(code("print(name)", stdout("linear-learner-2020-03-12-17-36-08-123\n"))))
     assert jobs(nb) == []
 
 
@@ -114,7 +114,7 @@ def test_huge_log_is_read_at_both_ends():
     text = ("INFO:sagemaker:Creating training-job with name: head-job-1\n"
             "2020-03-12 17:36:08 Starting - Starting the training job...\n" + filler * 6000
             + "s3://tail-bucket-1/output/model.tar.gz\n2020-03-12 17:40:19 Completed - Training job completed\n")
-    nb = parse(notebook(code("linear.fit(x)", stdout(text))))
+    nb = credit(notebook(code("linear.fit(x)", stdout(text))))
     assert jobs(nb) == ["head-job-1"] and list(buckets(nb)) == ["tail-bucket-1"]
 
 
@@ -122,19 +122,20 @@ def test_submission_merges_both_notebooks_first_seen_first(tmp_path):
     write_submission(tmp_path, rainfall=rainfall_notebook(bucket="sm-models-a1", job_name="rain-job-1"),
                      credit=credit_notebook(bucket="sm-models-a1", job_name="credit-job-2"))
     sub = read_submission(tmp_path)
-    [bucket] = sub.mentioned_buckets()
+    [bucket] = sub.bucket_mentions
+    assert sub.mentioned_buckets == ("sm-models-a1",)
     assert bucket.name == "sm-models-a1"
     assert bucket.where.startswith("rainfall_forecast.ipynb cell ") and bucket.where.endswith(" code")
     assert {p.notebook for p in bucket.places} == {"rainfall_forecast.ipynb", "credit-risk-classification.ipynb"}
-    assert [m.name for m in sub.mentioned_training_jobs()] == ["rain-job-1", "credit-job-2"]
+    assert sub.mentioned_jobs == ("rain-job-1", "credit-job-2")
     assert bucket.evidence()["name"] == "sm-models-a1" and len(bucket.evidence()["where"]) <= 5
-    assert sub.mentioned_buckets() is not sub.mentioned_buckets()  # callers get their own list
-    assert sub.mentioned_buckets()[0] is sub.mentioned_buckets()[0]  # computed once
+    assert isinstance(sub.bucket_mentions, tuple)  # callers cannot change the facts others read
+    assert sub.bucket_mentions[0] is sub.bucket_mentions[0]  # computed once
 
 
 def test_unreadable_notebooks_mention_nothing(tmp_path):
     (tmp_path / "rainfall_forecast.ipynb").write_text('{"cells": [')
     write(tmp_path / "credit-risk-classification.ipynb", notebook(code('bucket = "only-credit-1"')))
     sub = read_submission(tmp_path)
-    assert [m.name for m in sub.mentioned_buckets()] == ["only-credit-1"]
-    assert sub.mentioned_training_jobs() == []
+    assert sub.mentioned_buckets == ("only-credit-1",)
+    assert sub.mentioned_jobs == () and sub.job_mentions == ()

@@ -1,4 +1,4 @@
-"""grader.notebooks.parsers: metrics as real notebooks print them. Most inputs here are made by
+"""grader.notebooks.parsers.*: metrics as real notebooks print them. Most inputs here are made by
 scikit-learn, NumPy and pandas themselves, so the formats are the libraries', not ours."""
 
 from __future__ import annotations
@@ -11,22 +11,20 @@ import pandas as pd
 import pytest
 from sklearn.metrics import classification_report, confusion_matrix
 
-from grader.notebooks.parsers import (
-    bare_number,
-    bare_tuple,
-    confusion_from_grid,
-    find_accuracy,
-    find_html_grids,
-    find_matrices,
-    find_r2,
+from grader.notebooks.parsers.classification_report import (
     find_reports,
-    find_rmse,
-    find_text_grids,
+    report_from_grid,
+)
+from grader.notebooks.parsers.confusion import (
+    confusion_from_grid,
+    find_matrices,
     find_tfpn,
     norm_label,
     relabel,
-    report_from_grid,
 )
+from grader.notebooks.parsers.figures import bare_number, bare_tuple, find_accuracy
+from grader.notebooks.parsers.regression import find_r2, find_rmse
+from grader.notebooks.parsers.tables import find_html_grids, find_text_grids
 from grader.notebooks.text import Number, clean_text, numbers_in, parse_number, strip_comments
 
 

@@ -12,23 +12,21 @@ from hypothesis import strategies as st
 from grader.context import Context
 from grader.engine import run_check
 from grader.models import CheckResult, StudentInfo
-from grader.notebooks import Notebook, Submission, parse_notebook
-from grader.notebooks.parsers import (
-    Confusion,
-    Report,
-    bare_number,
-    bare_tuple,
-    confusion_from_grid,
-    find_accuracy,
-    find_html_grids,
-    find_matrices,
-    find_r2,
+from grader.notebooks import Notebook, collect, parse_notebook
+from grader.notebooks.parsers.classification_report import (
+    ClassificationReport,
     find_reports,
-    find_rmse,
-    find_text_grids,
-    norm_label,
     report_from_grid,
 )
+from grader.notebooks.parsers.confusion import (
+    Confusion,
+    confusion_from_grid,
+    find_matrices,
+    norm_label,
+)
+from grader.notebooks.parsers.figures import bare_number, bare_tuple, find_accuracy
+from grader.notebooks.parsers.regression import find_r2, find_rmse
+from grader.notebooks.parsers.tables import find_html_grids, find_text_grids
 from grader.notebooks.text import clean_text, numbers_in, strip_comments
 from grader.registry import load_checks
 
@@ -55,7 +53,7 @@ def test_text_parsers_are_total(text):
     for found in find_rmse(text) + find_r2(text):
         assert isinstance(found.value, float)
     for rep in find_reports(text):
-        assert isinstance(rep, Report)
+        assert isinstance(rep, ClassificationReport)
         assert rep.accuracy is None or 0.0 <= rep.accuracy.value <= 1.0
         rep.predicted_counts()
     for cm in find_matrices(text) + find_matrices(text, flipped_hint=True):
@@ -109,7 +107,7 @@ NOTEBOOK = st.fixed_dictionaries({
 
 
 def _grade(nb: Notebook) -> list[CheckResult]:
-    sub = Submission(folder=nb.path or __import__("pathlib").Path("."), rainfall=nb, credit=nb)
+    sub = collect(nb.path or __import__("pathlib").Path("."), nb, nb)
     ctx = Context(student=StudentInfo(id="p"), notebooks=sub)
     checks = load_checks()
     out = []
@@ -118,8 +116,7 @@ def _grade(nb: Notebook) -> list[CheckResult]:
         res = run_check(checks[item], ctx, checks[item].params())
         assert res.status.value in ("pass", "partial", "fail", "warn"), res
         out.append(res)
-    sub.mentioned_buckets()
-    sub.mentioned_training_jobs()
+    assert all(isinstance(name, str) for name in sub.mentioned_buckets + sub.mentioned_jobs)
     return out
 
 

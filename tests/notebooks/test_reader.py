@@ -71,26 +71,26 @@ def test_a_real_file_wins_over_a_folder_with_the_name(tmp_path):
     (tmp_path / "credit-risk-classification.ipynb").mkdir()
     write(tmp_path / "credit-risk-classification (1).ipynb", notebook(code("x = 1")))
     sub = read_submission(tmp_path)
-    assert sub.credit.ok and sub.credit.name == "credit-risk-classification (1).ipynb"
-    assert sub.credit.alternatives == (str(tmp_path / "credit-risk-classification.ipynb"),)
+    assert sub.credit.notebook.ok and sub.credit.notebook.name == "credit-risk-classification (1).ipynb"
+    assert sub.credit.notebook.alternatives == (str(tmp_path / "credit-risk-classification.ipynb"),)
 
 
 def test_missing_notebook_is_a_problem_the_other_is_still_read(tmp_path):
     write(tmp_path / "rainfall_forecast.ipynb", notebook(code("x = 1")))
     sub = read_submission(tmp_path)
-    assert sub.rainfall.ok
-    assert not sub.credit.ok
-    assert sub.credit.problem == (f"no notebook named like credit-risk-classification.ipynb in {tmp_path} "
+    assert sub.rainfall.notebook.ok
+    assert not sub.credit.notebook.ok
+    assert sub.credit.notebook.problem == (f"no notebook named like credit-risk-classification.ipynb in {tmp_path} "
                                   "(found: rainfall_forecast.ipynb)")
-    assert read_submission(tmp_path / "empty").credit.problem == (
+    assert read_submission(tmp_path / "empty").credit.notebook.problem == (
         f"no notebook named like credit-risk-classification.ipynb in {tmp_path / 'empty'}")
-    assert sub.credit.cells == ()
+    assert sub.credit.notebook.cells == ()
 
 
 def test_folder_with_the_notebook_name_is_a_problem(tmp_path):
     (tmp_path / "rainfall_forecast.ipynb").mkdir()
     sub = read_submission(tmp_path)
-    assert sub.rainfall.problem == ("rainfall_forecast.ipynb: this is a folder with the notebook's name, "
+    assert sub.rainfall.notebook.problem == ("rainfall_forecast.ipynb: this is a folder with the notebook's name, "
                                     "not a notebook file")
 
 
@@ -273,14 +273,14 @@ def test_an_executed_download_wins_over_an_unexecuted_original(tmp_path):
     (tmp_path / "rainfall_forecast.ipynb").write_text("{")
     write(tmp_path / "rainfall_forecast (1).ipynb", notebook(code("y = 1", n=None), number=False))
     sub = read_submission(tmp_path)
-    assert sub.credit.name == "credit-risk-classification (1).ipynb" and sub.credit.execution.executed == 1
-    assert sub.credit.describe()["also_matching"] == [str(tmp_path / "credit-risk-classification.ipynb")]
-    assert sub.rainfall.ok and sub.rainfall.name == "rainfall_forecast (1).ipynb"
+    assert sub.credit.notebook.name == "credit-risk-classification (1).ipynb" and sub.credit.execution.executed == 1
+    assert sub.credit.notebook.describe()["also_matching"] == [str(tmp_path / "credit-risk-classification.ipynb")]
+    assert sub.rainfall.notebook.ok and sub.rainfall.notebook.name == "rainfall_forecast (1).ipynb"
 
 
 def test_missing_notebook_message_names_the_notebooks_seen(tmp_path):
     write(tmp_path / "rainfall_forecast.ipynb", notebook())
     write(tmp_path / "work" / "credit_risk_final.ipynb", notebook())
     sub = read_submission(tmp_path)
-    assert sub.credit.problem == (f"no notebook named like credit-risk-classification.ipynb in {tmp_path} "
+    assert sub.credit.notebook.problem == (f"no notebook named like credit-risk-classification.ipynb in {tmp_path} "
                                   "(found: rainfall_forecast.ipynb, work/credit_risk_final.ipynb)")

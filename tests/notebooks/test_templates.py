@@ -53,7 +53,7 @@ def test_data_files_and_provenance():
 
 def test_grading_the_unexecuted_templates_fails_executed_items_without_crashing():
     sub = read_submission(FOLDER)
-    assert sub.rainfall.ok and sub.credit.ok
+    assert sub.rainfall.notebook.ok and sub.credit.notebook.ok
     ctx = Context(student=StudentInfo(id="template"), notebooks=sub)
     rubric = load_rubric()
     checks = load_checks()
@@ -62,4 +62,4 @@ def test_grading_the_unexecuted_templates_fails_executed_items_without_crashing(
     assert statuses == dict.fromkeys(statuses, "fail")
     workflow = run_check(checks["nb-credit-workflow"], ctx, rubric.params_for("nb-credit-workflow"))
     assert workflow.status.value == "fail"  # only gaps: no step is done
-    assert sub.mentioned_buckets() == [] and sub.mentioned_training_jobs() == []
+    assert sub.mentioned_buckets == () and sub.mentioned_jobs == ()

@@ -24,8 +24,8 @@ from grader.engine import run_check
 from grader.errors import InputError
 from grader.models import Status, StudentInfo
 from grader.notebooks import parse_notebook, read_submission
-from grader.notebooks import parsers as P
 from grader.notebooks import text as T
+from grader.notebooks.parsers import classification_report, confusion, figures, regression, tables
 from grader.registry import load_checks
 from grader.roster import parse_roster
 
@@ -127,15 +127,14 @@ def test_read_submission_and_notebook_checks_never_raise(rainfall, credit):
         Path(folder, "rainfall_forecast.ipynb").write_bytes(rainfall)
         Path(folder, "Credit-Risk-Classification (1).ipynb").write_bytes(credit)
         sub = read_submission(Path(folder))
-        for nb in (sub.rainfall, sub.credit):
+        for nb in (sub.rainfall.notebook, sub.credit.notebook):
             assert nb.problem is None or (isinstance(nb.problem, str) and "\n" not in nb.problem.strip())
             if nb.problem:
                 assert nb.cells == ()
         json.dumps(sub.describe())
-        sub.mentioned_buckets()
-        sub.mentioned_training_jobs()
+        assert all(isinstance(name, str) for name in sub.mentioned_buckets + sub.mentioned_jobs)
         statuses = grade_notebooks(sub)
-    if sub.rainfall.problem:
+    if sub.rainfall.notebook.problem:
         assert statuses["nb-rainfall-executed"] == Status.FAIL
 
 
@@ -196,13 +195,14 @@ def test_real_notebooks_with_random_outputs(rainfall_edits, credit_edits):
         Path(folder, "rainfall_forecast.ipynb").write_text(json.dumps(docs["rainfall"]))
         Path(folder, "credit-risk-classification.ipynb").write_text(json.dumps(docs["credit"]))
         sub = read_submission(Path(folder))
-        assert sub.rainfall.ok and sub.credit.ok
+        assert sub.rainfall.notebook.ok and sub.credit.notebook.ok
         grade_notebooks(sub)
 
 
 # -- the metric parsers -----------------------------------------------------------------------------
-TEXT_PARSERS = [f for name, f in inspect.getmembers(P, inspect.isfunction)
-                if f.__module__ == P.__name__ and (name.startswith(("find_", "bare_")))]
+PARSER_MODULES = (figures, regression, tables, classification_report, confusion)
+TEXT_PARSERS = [f for module in PARSER_MODULES for name, f in inspect.getmembers(module, inspect.isfunction)
+                if f.__module__ == module.__name__ and (name.startswith(("find_", "bare_")))]
 TEXT_HELPERS = [T.clean_text, T.strip_comments, T.numbers_in, T.parse_number, T.is_log_line, T.quote]
 
 
@@ -217,11 +217,11 @@ def test_every_text_parser_is_fuzzed():
 def test_metric_parsers_are_total(text):
     for parse in TEXT_PARSERS:
         found = parse(text)
-        assert found is None or isinstance(found, list | P.Report | T.Number | P.Confusion), parse.__name__
-    for grid in P.find_text_grids(text) + P.find_html_grids(text):
-        P.report_from_grid(grid)
-        P.confusion_from_grid(grid)
-        P.confusion_from_grid(grid, flipped_hint=True)
+        assert found is None or isinstance(found, list | classification_report.ClassificationReport | T.Number | confusion.Confusion), parse.__name__
+    for grid in tables.find_text_grids(text) + tables.find_html_grids(text):
+        classification_report.report_from_grid(grid)
+        confusion.confusion_from_grid(grid)
+        confusion.confusion_from_grid(grid, flipped_hint=True)
     for helper in TEXT_HELPERS:
         helper(text)
 

@@ -1,73 +1,42 @@
-"""Facts derived from a notebook's cells: execution, metrics with the cell they were read from,
-workflow steps. Each function takes a `Notebook` and is cached on it (see `Notebook.credit`...).
+"""Metrics a notebook reports, each with the cell it was read from: the credit notebook's accuracy
+figures, confusion matrices and classification reports; the rainfall notebook's RMSE and R²;
+the `predictor_type` each trains with.
 
 Which output is which metric is decided here, with the cell's code as context: a bare number
 shown by a cell whose last line is `accuracy` is an accuracy; an integer matrix counts as a
 confusion matrix only in a cell that computes or prints one (`confusion_matrix`, `crosstab` of
 predictions, a variable assigned from them, a "Confusion matrix" caption, or axes named
 Actual/Predicted). Metrics are read from stdout and results, not stderr (warnings, SDK logs).
+The text formats themselves are read by `grader.notebooks.parsers`.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from grader.notebooks.model import DISPLAY, ERROR, RESULT, STDOUT, CodeCell, Notebook, Output, Place
-from grader.notebooks.parsers import (
-    Confusion,
-    Found,
-    Report,
-    bare_number,
-    bare_tuple,
-    confusion_from_grid,
-    find_accuracy,
-    find_html_grids,
-    find_matrices,
-    find_r2,
+from grader.notebooks.model import DISPLAY, RESULT, STDOUT, CodeCell, Notebook, Output, Place
+from grader.notebooks.parsers.base import Found
+from grader.notebooks.parsers.classification_report import (
+    ClassificationReport,
     find_reports,
-    find_rmse,
-    find_text_grids,
-    find_tfpn,
-    relabel,
     report_from_grid,
 )
+from grader.notebooks.parsers.confusion import (
+    Confusion,
+    confusion_from_grid,
+    find_matrices,
+    find_tfpn,
+    relabel,
+)
+from grader.notebooks.parsers.figures import bare_number, bare_tuple, find_accuracy
+from grader.notebooks.parsers.regression import find_r2, find_rmse
+from grader.notebooks.parsers.tables import find_html_grids, find_text_grids
 from grader.notebooks.text import Number, clean_text, lowered, quote
 
 
-# -- execution -------------------------------------------------------------------------------
-@dataclass
-class ExecutionFacts:
-    """How the notebook was run: un-run code cells, order breaks, error outputs."""
-
-    code_cells: int
-    unexecuted: list[CodeCell]
-    out_of_order: list[tuple[CodeCell, CodeCell]]  # (earlier cell, later cell with a lower count)
-    errors: list[tuple[CodeCell, Output]]
-
-    @property
-    def executed(self) -> int:
-        return self.code_cells - len(self.unexecuted)
-
-
-def execution_facts(nb: Notebook) -> ExecutionFacts:
-    cells = nb.code_cells
-    unexecuted = [c for c in cells if c.execution_count is None]
-    out_of_order = []
-    last: CodeCell | None = None
-    for c in cells:
-        if c.execution_count is None:
-            continue
-        if last is not None and c.execution_count <= last.execution_count:  # type: ignore[operator]
-            out_of_order.append((last, c))
-        last = c
-    errors = [(c, o) for c in nb.cells for o in c.outputs if o.kind == ERROR]
-    return ExecutionFacts(len(cells), unexecuted, out_of_order, errors)
-
-
-# -- credit metrics --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Figure:
     """One accuracy figure printed in the notebook, where it was found and how it was printed."""
@@ -82,19 +51,21 @@ class Figure:
                 "where": str(self.place)}
 
 
-@dataclass
-class CreditFacts:
-    figures: list[Figure] = field(default_factory=list)
-    matrices: list[tuple[Confusion, Place]] = field(default_factory=list)
-    reports: list[tuple[Report, Place]] = field(default_factory=list)
-    predictor_types: list[tuple[str, Place]] = field(default_factory=list)
+@dataclass(frozen=True)
+class ClassificationMetrics:
+    """What the credit notebook reports about its classifier, in document order."""
+
+    figures: tuple[Figure, ...] = ()
+    matrices: tuple[tuple[Confusion, Place], ...] = ()
+    reports: tuple[tuple[ClassificationReport, Place], ...] = ()
 
 
-@dataclass
-class RainfallFacts:
-    rmse: list[tuple[Found, Place]] = field(default_factory=list)
-    r2: list[tuple[Found, Place]] = field(default_factory=list)
-    predictor_types: list[tuple[str, Place]] = field(default_factory=list)
+@dataclass(frozen=True)
+class RegressionMetrics:
+    """What the rainfall notebook reports about its regressor, in document order."""
+
+    rmse: tuple[tuple[Found, Place], ...] = ()
+    r2: tuple[tuple[Found, Place], ...] = ()
 
 
 _PREDICTOR = re.compile(r"predictor_type['\"]?\s*[=:]\s*(['\"])(\w+)\1")
@@ -110,8 +81,9 @@ _ACC_HINT = re.compile(r"acc", re.IGNORECASE)
 _ACC_HINT_SKIP = re.compile(r"balanced|train|baseline|dummy|cross|cv_", re.IGNORECASE)
 
 
-def predictor_types(nb: Notebook) -> list[tuple[str, Place]]:
-    return [(m.group(2), nb.place(c, "code")) for c in nb.code_cells for m in _PREDICTOR.finditer(c.code)]
+def predictor_types(nb: Notebook) -> tuple[tuple[str, Place], ...]:
+    """Every `predictor_type` the code sets, with its cell (comments ignored)."""
+    return tuple((m.group(2), nb.place(c, "code")) for c in nb.code_cells for m in _PREDICTOR.finditer(c.code))
 
 
 def _cm_variables(nb: Notebook) -> set[str]:
@@ -238,8 +210,11 @@ _TRAIN_EVAL = re.compile(r"(?:confusion_matrix|crosstab|classification_report|ac
                          re.IGNORECASE)
 
 
-def credit_facts(nb: Notebook) -> CreditFacts:
-    facts = CreditFacts(predictor_types=predictor_types(nb))
+def classification_metrics(nb: Notebook) -> ClassificationMetrics:
+    """The accuracy figures, confusion matrices and classification reports a notebook prints."""
+    figures: list[Figure] = []
+    found_matrices: list[tuple[Confusion, Place]] = []
+    reports_found: list[tuple[ClassificationReport, Place]] = []
     cm_vars = _cm_variables(nb)
     for cell in nb.cells:
         if not cell.outputs or _training_only(cell.code):
@@ -253,18 +228,18 @@ def credit_facts(nb: Notebook) -> CreditFacts:
             place = nb.place(cell)
             low = lowered(text)
             for found in find_accuracy(text) if "acc" in low else ():
-                facts.figures.append(Figure("accuracy", found.number, found.line, place))
+                figures.append(Figure("accuracy", found.number, found.line, place))
             for metric, num, printed in _bare_metrics(cell, out):
                 if metric == "accuracy" and num.finite and 0 <= num.value <= 1:
-                    facts.figures.append(Figure("accuracy", num, quote(printed), place))
+                    figures.append(Figure("accuracy", num, quote(printed), place))
             reports = find_reports(text)
             if not reports and out.html and "recall" in out.html:
                 reports = [r for g in find_html_grids(out.html) if (r := report_from_grid(g)) is not None]
             for report in reports:
-                facts.reports.append((report, place))
+                reports_found.append((report, place))
                 if report.accuracy is not None:
                     kind = f"classification report ({report.accuracy_row} row)"
-                    facts.figures.append(Figure(kind, report.accuracy, report.line, place))
+                    figures.append(Figure(kind, report.accuracy, report.line, place))
             matrices: list[Confusion] = []
             captioned = "confusion" in low
             if len(text) <= _GRID_MAX and (cm_cell or captioned or "pred" in low):
@@ -284,13 +259,14 @@ def credit_facts(nb: Notebook) -> CreditFacts:
                     if cm is not None and (cm_cell or cm.oriented):
                         matrices.append(cm)
             for cm in matrices:
-                facts.matrices.append((cm, place))
-                facts.figures.append(Figure("confusion matrix", cm.accuracy, _table_quote(cm.text), place))
-    facts.matrices = [(_with_report_labels(cm, facts.reports), place) for cm, place in facts.matrices]
-    return facts
+                found_matrices.append((cm, place))
+                figures.append(Figure("confusion matrix", cm.accuracy, _table_quote(cm.text), place))
+    return ClassificationMetrics(tuple(figures),
+                                 tuple((_with_report_labels(cm, reports_found), place) for cm, place in found_matrices),
+                                 tuple(reports_found))
 
 
-def _with_report_labels(cm: Confusion, reports: list[tuple[Report, Place]]) -> Confusion:
+def _with_report_labels(cm: Confusion, reports: list[tuple[ClassificationReport, Place]]) -> Confusion:
     """Name a NumPy matrix's classes after the classification report printed before it.
 
     scikit-learn orders both by sorted label, so row i is the report's i-th class when the
@@ -312,95 +288,21 @@ def _table_quote(text: str) -> str:
     return quote(" / ".join(" ".join(line.split()) for line in text.split("\n") if line.strip()), 240)
 
 
-def rainfall_facts(nb: Notebook) -> RainfallFacts:
-    facts = RainfallFacts(predictor_types=predictor_types(nb))
+def regression_metrics(nb: Notebook) -> RegressionMetrics:
+    """The RMSE and R² values a notebook prints."""
+    rmse: list[tuple[Found, Place]] = []
+    r2: list[tuple[Found, Place]] = []
     for cell in nb.cells:
         for out in cell.outputs:
             text = _texts(out)
             if not text:
                 continue
             place = nb.place(cell)
-            facts.rmse.extend((f, place) for f in find_rmse(text))
-            facts.r2.extend((f, place) for f in find_r2(text))
+            rmse.extend((f, place) for f in find_rmse(text))
+            r2.extend((f, place) for f in find_r2(text))
             for metric, num, printed in _bare_metrics(cell, out):
                 if metric == "rmse":
-                    facts.rmse.append((Found(num, quote(printed)), place))
+                    rmse.append((Found(num, quote(printed)), place))
                 elif metric == "r2":
-                    facts.r2.append((Found(num, quote(printed)), place))
-    return facts
-
-
-# -- workflow steps (credit notebook) --------------------------------------------------------
-STEP_NAMES = {
-    "split": "splits the data into training and testing sets",
-    "one_hot": "one-hot encodes the categorical features",
-    "scale": "scales the features",
-    "binary_classifier": "trains linear-learner with predictor_type binary_classifier",
-    "classification_report": "prints a classification report",
-    "confusion_matrix": "prints a confusion matrix",
-    "delete_endpoint": "deletes the endpoint in an executed cell",
-}
-
-_STEP_CODE = {
-    "split": re.compile(r"train_test_split\s*\(|\.sample\s*\(\s*frac|np\.split\s*\(|ShuffleSplit|KFold\s*\("),
-    "one_hot": re.compile(r"get_dummies\s*\(|OneHotEncoder\s*\(|one_hot\s*\("),
-    "scale": re.compile(r"(?:StandardScaler|MinMaxScaler|RobustScaler|MaxAbsScaler|Normalizer)\s*\(|"
-                        r"(?<![\w.])scale\s*\(|preprocessing\.scale\s*\(|normalize\s*\("),
-    "classification_report": re.compile(r"classification_report\s*\("),
-    "confusion_matrix": re.compile(r"confusion_matrix\s*\(|crosstab\s*\(|ConfusionMatrixDisplay"),
-    "delete_endpoint": re.compile(r"delete_endpoint\s*\(|delete_predictor\s*\("),
-}
-
-
-@dataclass
-class Steps:
-    """Each workflow step: the place it was found (None when not found) and a note."""
-
-    found: dict[str, Place | None]
-    notes: dict[str, str]
-
-    @property
-    def count(self) -> int:
-        return sum(1 for p in self.found.values() if p is not None)
-
-    def evidence(self) -> dict[str, str]:
-        out = {}
-        for step, place in self.found.items():
-            note = f" ({self.notes[step]})" if step in self.notes else ""
-            out[step] = (str(place) + note) if place is not None else "not found" + note
-        return out
-
-
-def workflow_steps(nb: Notebook) -> Steps:
-    found: dict[str, Place | None] = dict.fromkeys(STEP_NAMES)
-    notes: dict[str, str] = {}
-    cells = nb.code_cells
-    for step in ("split", "one_hot", "scale"):
-        cell = next((c for c in cells if _STEP_CODE[step].search(c.code)), None)
-        found[step] = nb.place(cell, "code") if cell else None
-    binary = next((p for t, p in predictor_types(nb) if t == "binary_classifier"), None)
-    found["binary_classifier"] = binary
-    credit = nb.credit
-    if credit.reports:
-        found["classification_report"] = credit.reports[0][1]
-    else:
-        cell = next((c for c in cells if _STEP_CODE["classification_report"].search(c.code)
-                     and any(o.kind != ERROR and (o.text or o.html) for o in c.outputs)), None)
-        found["classification_report"] = nb.place(cell, "code") if cell else None
-    if credit.matrices:
-        found["confusion_matrix"] = credit.matrices[0][1]
-    else:
-        cell = next((c for c in cells if _STEP_CODE["confusion_matrix"].search(c.code)
-                     and any(o.kind != ERROR for o in c.outputs)), None)
-        found["confusion_matrix"] = nb.place(cell, "code") if cell else None
-    deletes = [c for c in cells if _STEP_CODE["delete_endpoint"].search(c.code)]
-    ran = [c for c in deletes if c.execution_count is not None]
-    if ran:
-        cell = ran[-1]
-        found["delete_endpoint"] = nb.place(cell, "code")
-        errors = [o.ename for o in cell.outputs if o.kind == ERROR]
-        if errors:
-            notes["delete_endpoint"] = f"the cell ended in {errors[0]}: was the endpoint already deleted?"
-    elif deletes:
-        notes["delete_endpoint"] = f"the code is in {deletes[0].label} but that cell was never run"
-    return Steps(found, notes)
+                    r2.append((Found(num, quote(printed)), place))
+    return RegressionMetrics(tuple(rmse), tuple(r2))
