@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from grader import __version__
+from grader import __version__, messages
 from grader.aws.facts import AccountFacts
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.context import Context
@@ -76,18 +76,17 @@ def evaluate(rubric: Rubric, ctx: Context) -> list[ItemResult]:
 
 
 def run_check(spec, ctx: Context, params) -> CheckResult:
-    missing = [need for need in spec.needs if _input_of(ctx, need) is None]
+    missing = [need for need in spec.needs if not _has_input(ctx, need)]
     if missing:
-        what = {"aws": "no AWS account was given", "notebooks": "no notebooks were given (--notebooks)"}
-        return CheckResult(status=Status.SKIP, message="Not graded: " + "; ".join(what[m] for m in missing) + ".")
+        return CheckResult(status=Status.SKIP, message=messages.not_graded(missing))
     try:
         result = spec.func(ctx, params)
     except FactError as exc:
         return CheckResult(
             status=Status.ERROR,
-            message=f"Could not be determined: {exc.what}: {exc.reason}. A person must look at this item.",
+            message=messages.could_not_determine(exc.what, exc.reason),
             evidence={"could_not_read": exc.what, "reason": exc.reason, **({"code": exc.code} if exc.code else {})},
-            remediation="Not the student's fault as far as we know: check the grader's access (see `grader access-policy`) and grade again.",
+            remediation=messages.GRADER_ACCESS,
         )
     except ReadOnlyViolation:
         raise
@@ -95,17 +94,21 @@ def run_check(spec, ctx: Context, params) -> CheckResult:
         log.exception("check %s failed", spec.id)
         return CheckResult(
             status=Status.ERROR,
-            message=f"Internal error in the grader while checking this item ({type(exc).__name__}). A person must look.",
+            message=messages.internal_error(exc),
             evidence={"internal_error": f"{type(exc).__name__}: {exc}"[:500]},
-            remediation="This is a grader bug, not the student's: report it with the log file.",
+            remediation=messages.GRADER_BUG,
         )
     if not isinstance(result, CheckResult):
         raise TypeError(f"check {spec.id} returned {type(result).__name__}, not CheckResult")
     return result
 
 
-def _input_of(ctx: Context, need: str) -> Any:
-    return {"aws": ctx.aws, "notebooks": ctx.notebooks}[need]
+def _has_input(ctx: Context, need: str) -> bool:
+    if need == "aws":
+        return ctx.aws is not None
+    if need == "notebooks":
+        return ctx.notebooks is not None
+    raise ValueError(f"unknown input {need!r}")
 
 
 def grade_student(

@@ -73,11 +73,6 @@ def load_renderers() -> None:
 
     for module in _MODULES:
         importlib.import_module(f"reports.{module}")
-    try:  # formats added by later modules register themselves on import
-        importlib.import_module("reports.extra")
-    except ModuleNotFoundError as exc:
-        if exc.name != "reports.extra":
-            raise
 
 
 def parse_formats(value: str | None, default: str = "json,html") -> list[str]:

@@ -15,10 +15,10 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 
 import pytest
 
+from tests.html_parse import Collected, parse_html
 from tests.reliability.conftest import HOSTILE_ENDPOINT, HOSTILE_KEY, HOSTILE_PUBLIC_KEY
 
 ACTIVE_TAGS = {"script", "img", "svg", "iframe", "object", "embed", "form", "input", "link", "base", "math",
@@ -27,31 +27,7 @@ FORMULA = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?(e-?\d+)?$")
 
 
-class Parsed(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.attrs: list[tuple[str, str | None]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        self.attrs.extend(attrs)
-
-    handle_startendtag = handle_starttag
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def parse_html(text: str) -> Parsed:
-    parsed = Parsed()
-    parsed.feed(text)
-    parsed.close()
-    return parsed
-
-
-def assert_inert_html(text: str, allowed_active: set[str] = frozenset()) -> Parsed:
+def assert_inert_html(text: str, allowed_active: set[str] = frozenset()) -> Collected:
     parsed = parse_html(text)
     active = set(parsed.tags) & ACTIVE_TAGS - allowed_active
     assert not active, active

@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 
 import pytest
 
@@ -17,6 +16,7 @@ from grader.errors import InputError
 from grader.models import StudentReport
 from reports import CLASS_FORMATS, STUDENT_FORMATS, parse_formats, write_class, write_student
 from reports.view import STATUS_ORDER, csv_number, csv_text, evidence_tree, md_text, num, visible_text
+from tests.html_parse import parse_html
 from tests.reports.conftest import (
     GENERATED,
     RUBRIC,
@@ -42,26 +42,6 @@ def one_of_each(evidence=None) -> dict:
             "remediation": None if status == "pass" else f"Fix the {status} one.", "duration_ms": 1,
         })
     return sample_report(items=items, score={"earned": 10.0, "possible": 20.0, "percent": 50.0})
-
-
-class Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def parse_html(text: str) -> Tags:
-    parser = Tags()
-    parser.feed(text)
-    parser.close()
-    return parser
 
 
 # --- the registry ----------------------------------------------------------------------------

@@ -11,12 +11,12 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 
 import pytest
 
 from grader.classreport import build_class_report
 from reports import CLASS_FORMATS, STUDENT_FORMATS
+from tests.html_parse import Collected, parse_html
 from tests.reports.conftest import HOSTILE, IMG, RUBRIC, SCRIPT, error_report, hostile_report
 
 IDS = [f"p{n}" for n in range(len(HOSTILE))]
@@ -28,33 +28,8 @@ FORMULA = ("=", "+", "-", "@", "\t", "\r")
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-class Collect(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.attrs: list[tuple[str, str | None]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        self.attrs.extend(attrs)
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def collect(html: str) -> Collect:
-    parser = Collect()
-    parser.feed(html)
-    parser.close()
-    return parser
-
-
-def assert_no_injection(html: str, allowed: set[str]) -> Collect:
-    parsed = collect(html)
+def assert_no_injection(html: str, allowed: set[str]) -> Collected:
+    parsed = parse_html(html)
     assert set(parsed.tags) <= allowed, set(parsed.tags) - allowed
     assert not [name for name, _ in parsed.attrs if name.startswith("on")]
     assert not [v for name, v in parsed.attrs if name in ("href", "src") and v and not
@@ -100,7 +75,7 @@ def test_markdown_escapes_everything(payload):
 
     md = STUDENT_FORMATS["md"].render(hostile_report(payload))
     rendered = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough").render(md)
-    parsed = collect(rendered)
+    parsed = parse_html(rendered)
     assert set(parsed.tags) <= {"h2", "h3", "p", "strong", "em", "ol", "li", "table", "thead", "tbody", "tr", "th",
                                 "td", "blockquote"}, set(parsed.tags)
     for line in md.splitlines():
