@@ -262,7 +262,8 @@ def _minority_from_report(report: ClassificationReport, min_share: float) -> tup
 )
 def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
     """Test accuracy >= min_accuracy, the minority class predicted for >= min_minority_share of test rows,
-    every accuracy figure (accuracy_score, report row, confusion matrix) agreeing within rounding;
+    every accuracy figure (accuracy_score, report row, confusion matrix) agreeing within rounding (plus
+    rounding_slack);
     warn above leak_warning_above."""
     facts = _submission(ctx).credit
     nb = facts.notebook

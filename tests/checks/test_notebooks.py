@@ -11,6 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from moto import mock_aws
 
 from checks._common import Params
@@ -25,6 +26,7 @@ from grader.notebooks import read_submission
 from grader.registry import load_checks
 from grader.rubric import load_rubric
 
+RUBRIC = Path(__file__).resolve().parents[2] / "rubrics" / "sagemaker-13.2.yaml"
 NB_ITEMS = ["nb-rainfall-executed", "nb-rainfall-metrics", "nb-credit-executed", "nb-credit-accuracy",
             "nb-credit-workflow", "nb-evidence-link"]
 
@@ -184,6 +186,34 @@ def test_thresholds_are_parameters(tmp_path):
     assert status(run_check(spec, ctx, AccuracyParams(min_accuracy=0.8))) == "fail"
     assert status(run_check(spec, ctx, AccuracyParams(leak_warning_above=0.75))) == "warn"
     assert status(run_check(spec, ctx, AccuracyParams(min_minority_share=0.25))) == "fail"
+
+
+def test_rounding_slack_is_a_parameter(tmp_path):
+    # 0.78 printed (rounding 0.005) against a confusion matrix worth 0.77 exactly: 0.01 apart
+    folder = write_submission(tmp_path, rainfall=rainfall_notebook(), credit=credit_notebook(edited_accuracy=0.78))
+    ctx = Context(student=StudentInfo(id="s"), notebooks=read_submission(folder))
+    spec = load_checks()["nb-credit-accuracy"]
+    res = run_check(spec, ctx, AccuracyParams())
+    assert status(res) == "fail" and "disagree" in res.message
+    assert status(run_check(spec, ctx, AccuracyParams(rounding_slack=0.006))) == "pass"
+    assert status(run_check(spec, ctx, AccuracyParams(rounding_slack=0.006, min_accuracy=0.775))) == "pass"
+    assert status(run_check(spec, ctx, AccuracyParams(rounding_slack=0.004, min_accuracy=0.775))) == "fail"
+
+
+def test_every_threshold_is_written_in_the_rubric():
+    """Each nb-* item's params are written out in the shipped rubric, with the values grading uses."""
+    doc = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))
+    checks = load_checks()
+    items = [i for i in doc["items"] if i["id"].startswith("nb-")]
+    assert sorted(i["id"] for i in items) == sorted(NB_ITEMS)
+    for item in items:
+        model = checks[item.get("check", item["id"])].params
+        written = {**doc.get("params", {}), **item.get("params", {})}
+        assert set(model.model_fields) <= set(written), (item["id"], set(model.model_fields) - set(written))
+        assert model(**{k: v for k, v in written.items() if k in model.model_fields}) == model(), item["id"]
+    accuracy = next(i for i in items if i["id"] == "nb-credit-accuracy")["params"]
+    assert accuracy == {"min_accuracy": 0.65, "min_minority_share": 0.05, "leak_warning_above": 0.90,
+                        "rounding_slack": 1e-9}
 
 
 # -- executed items ---------------------------------------------------------------------------
