@@ -32,6 +32,18 @@ def _submission(ctx: Context) -> Submission:
     return ctx.notebooks
 
 
+def _account_jobs(ctx: Context, params: EvidenceParams) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
+    """(training-job name -> region, listing errors by region, what was scanned) of the regions scanned."""
+    regions, skipped, how = ctx.scan_regions(params.regions)
+    values, errors = ctx.aws.across(regions, ctx.aws.sagemaker.training_jobs)
+    where = {j["TrainingJobName"]: region for region, listed in values.items() for j in listed}
+    return where, errors, {"scanned": len(regions), "how": how, **({"skipped": skipped} if skipped else {})}
+
+
+class EvidenceParams(Params):
+    regions: str | list[str] = "all"
+
+
 class ExecutedParams(Params):
     max_unexecuted_share: float = Field(
         0.5, ge=0, le=1, description="above this share of code cells without an execution count: not executed"
@@ -60,8 +72,6 @@ class WorkflowParams(Params):
     """No parameters: the seven steps of the lesson's credit-risk notebook."""
 
 
-class EvidenceParams(Params):
-    regions: str | list[str] = "all"
 
 
 def _unreadable(nb: Notebook) -> CheckResult:
@@ -262,9 +272,8 @@ def _minority_from_report(report: ClassificationReport, min_share: float) -> tup
 )
 def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
     """Test accuracy >= min_accuracy, the minority class predicted for >= min_minority_share of test rows,
-    every accuracy figure (accuracy_score, report row, confusion matrix) agreeing within rounding (plus
-    rounding_slack);
-    warn above leak_warning_above."""
+    every accuracy figure (accuracy_score, report row, confusion matrix) agreeing within rounding plus
+    rounding_slack; warn above leak_warning_above."""
     facts = _submission(ctx).credit
     nb = facts.notebook
     if not nb.ok:
@@ -372,11 +381,8 @@ def nb_evidence_link(ctx: Context, params: EvidenceParams) -> CheckResult:
         missing += [f"bucket {m.name} ({m.where})" for m in buckets if m.name not in names]
     errors: dict[str, str] = {}
     if jobs:
-        regions, skipped, how = ctx.scan_regions(params.regions)
-        values, errors = ctx.aws.across(regions, ctx.aws.sagemaker.training_jobs)
-        where_job = {j["TrainingJobName"]: region for region, listed in values.items() for j in listed}
+        where_job, errors, evidence["regions"] = _account_jobs(ctx, params)
         evidence["training_jobs"] = [{**m.evidence(), "region": where_job.get(m.name)} for m in jobs[:20]]
-        evidence["regions"] = {"scanned": len(regions), "how": how, **({"skipped": skipped} if skipped else {})}
         absent = [m for m in jobs if m.name not in where_job]
         if absent and errors:
             evidence["region_errors"] = errors
@@ -386,9 +392,5 @@ def nb_evidence_link(ctx: Context, params: EvidenceParams) -> CheckResult:
     if missing:
         return failed(f"The notebooks name {len(missing)} resource(s) not in this account: " + "; ".join(missing[:5])
                       + ". Possibly someone else's work (or deleted since): flagged for review.", **evidence)
-    what = []
-    if buckets:
-        what.append(f"{len(buckets)} bucket(s)")
-    if jobs:
-        what.append(f"{len(jobs)} training job(s)")
+    what = ([f"{len(buckets)} bucket(s)"] if buckets else []) + ([f"{len(jobs)} training job(s)"] if jobs else [])
     return passed("All " + " and ".join(what) + " the notebooks name exist in this account.", **evidence)
