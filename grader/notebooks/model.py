@@ -132,7 +132,6 @@ class Notebook:
     cells: tuple[CodeCell, ...] = ()
     n_cells: int = 0
     kernel: str | None = None
-    size_bytes: int = 0
     alternatives: tuple[str, ...] = ()  # other files that matched the name, not used
 
     @property

@@ -166,7 +166,6 @@ def read_notebook(path: Path, role: str = "", expected_name: str = "") -> Notebo
     nb = Notebook(role=role, expected_name=expected_name or path.name, path=path)
     try:
         data = _read_bytes(path)
-        nb.size_bytes = len(data)
         _fill(nb, parse_json(data))
     except _Bad as exc:
         nb.problem = f"{path.name}: {exc}"
@@ -185,7 +184,6 @@ def parse_notebook(data: bytes | str, name: str = "notebook.ipynb", role: str = 
         raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
         if len(raw) > MAX_BYTES:
             raise _Bad(_too_big(len(raw)))
-        nb.size_bytes = len(raw)
         _fill(nb, parse_json(raw))
     except _Bad as exc:
         nb.problem = f"{name}: {exc}"
