@@ -1,19 +1,16 @@
-"""Small helpers shared by check modules: result constructors and evidence formatting."""
+"""Small helpers shared by check modules: result constructors, evidence formatting, lesson texts."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from grader.facts.text import when
+from grader.messages import GRADER_ACCESS, PERSON_MUST_LOOK
 from grader.models import CheckResult, Status
+from grader.registry import Params
 
-
-class Params(BaseModel):
-    """Base of every check's params model: unknown keys are errors, not ignored."""
-
-    model_config = ConfigDict(extra="forbid")
+# re-exported: the one params base (grader.registry), the evidence timestamp, the standard message
+__all__ = ["GRADER_ACCESS", "Params", "when"]
 
 
 def result(status: Status, message: str, /, fraction: float | None = None, remediation: str | None = None,
@@ -37,13 +34,20 @@ def partial(message: str, /, fraction: float = 0.5, **evidence: Any) -> CheckRes
     return result(Status.PARTIAL, message, fraction=fraction, **evidence)
 
 
-def when(value: Any) -> str | None:
-    """A timestamp as ISO text for evidence."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return None if value is None else str(value)
-
-
 def mask_key(key_id: str) -> str:
     """Access key ids are masked except for their last four characters."""
     return "*" * max(0, len(key_id) - 4) + key_id[-4:]
+
+
+def cannot_tell(what: str, unreadable: dict[str, str], evidence: dict[str, Any]) -> CheckResult:
+    """`error`: the verdict depends on something that could not be read (named with the reason)."""
+    where = "; ".join(f"{k}: {v}" for k, v in sorted(unreadable.items()))
+    evidence = {**evidence, "could_not_read": unreadable}
+    return result(Status.ERROR, f"Could not be determined: {what} could not be read ({where}). {PERSON_MUST_LOOK}",
+                  remediation=GRADER_ACCESS, **evidence)
+
+
+# -- S3 (checks/s3.py, checks/s3_public.py) -----------------------------------------------------
+STEP3 = "Lesson steps 3-4 (Intro to Amazon S3; Creating Amazon S3 Buckets)"
+S3_BASE_PERMISSIONS = ("s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:ListBucket")
+S3_CONFIG_PERMISSIONS = ("s3:GetBucketPublicAccessBlock", "s3:GetAccountPublicAccessBlock")

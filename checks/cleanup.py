@@ -1,7 +1,7 @@
 """Clean-up items (lesson step 10): no endpoints, no endpoint configurations, nothing left running.
 
-Every scanned region is listed once per run (`checks.sagemaker.region_scan`, shared with the
-SageMaker items). A leftover found in a readable region is a verdict even when another region could
+Every scanned region is listed once per run (`ctx.account.endpoints()` and the other listings:
+derived facts shared with the SageMaker items). A leftover found in a readable region is a verdict even when another region could
 not be read (it is named in evidence); "nothing left" needs every region read, else `error`.
 
 `cleanup-cost-leaks` is advisory (`warn`, full points). Studio apps are checked only where a Studio
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks._common import failed, passed, result, warned, when
-from checks.sagemaker import ScanParams, cannot_tell, region_scan
+from checks._common import Params, cannot_tell, failed, passed, result, warned, when
 from grader.context import Context
+from grader.facts.account import Account
 from grader.models import CheckResult, Status
 from grader.registry import check
 
@@ -32,32 +32,31 @@ RUNNING_APP_EXCLUDED = ("JupyterServer", "default")  # (AppType, AppName) of Stu
     "cleanup-endpoints",
     title="No SageMaker endpoint is left in any region",
     category="Clean-up",
-    params=ScanParams,
     permissions=["ec2:DescribeRegions", "sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint",
                  "sagemaker:DescribeEndpointConfig"],
     remediation=f"{STEP10}: in the SageMaker console of each region listed, open Inference > Endpoints, select "
     "each endpoint and choose Actions > Delete (or run `sagemaker.Session().delete_endpoint(...)`).",
 )
-def cleanup_endpoints(ctx: Context, params: ScanParams) -> CheckResult:
+def cleanup_endpoints(ctx: Context, params: Params) -> CheckResult:
     """No endpoint exists in any scanned region; an endpoint that is `Deleting` counts as deleted."""
-    scan = region_scan(ctx, params, "endpoints")
+    scan = ctx.account.endpoints()
     evidence = scan.evidence()
     left = [(r, e) for r, e in scan.items() if e.get("EndpointStatus") != "Deleting"]
     deleting = [f"{e['EndpointName']} ({r})" for r, e in scan.items() if e.get("EndpointStatus") == "Deleting"]
     if deleting:
         evidence["deleting_counted_as_deleted"] = deleting[:MAX_LISTED]
     if left:
-        listed = _with_instance_types(ctx, left[:MAX_LISTED])
+        listed = _with_instance_types(ctx.account, left[:MAX_LISTED])
         names = ", ".join(f"{e['endpoint']} ({e['region']})" for e in listed[:5])
         more = f" and {len(left) - 5} more" if len(left) > 5 else ""
         return failed(f"{len(left)} SageMaker endpoint(s) still exist and cost money: {names}{more}.",
                       endpoints=listed, endpoints_total=len(left), **evidence)
     if scan.unreadable:
-        return cannot_tell("endpoints", {f"endpoints in {r}": why for r, why in scan.unreadable.items()}, evidence)
+        return cannot_tell("endpoints", scan.unreadable_named(), evidence)
     return passed(f"No SageMaker endpoint exists in the {len(scan.regions)} regions scanned.", **evidence)
 
 
-def _with_instance_types(ctx: Context, left: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _with_instance_types(account: Account, left: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     """Each leftover endpoint with region, status, creation time and instance type(s); the instance
     type comes from its endpoint config's variants (DescribeEndpoint + DescribeEndpointConfig), for
     the first MAX_ENDPOINTS_DESCRIBED only. A failed lookup leaves the type unknown, with the reason."""
@@ -65,12 +64,12 @@ def _with_instance_types(ctx: Context, left: list[tuple[str, dict[str, Any]]]) -
 
     def instance_types(key: str) -> list[str]:
         region, name = keys[key], key.split("/", 1)[1]
-        config = ctx.aws.sagemaker.endpoint(region, name)["EndpointConfigName"]
-        variants = ctx.aws.sagemaker.endpoint_config(region, config).get("ProductionVariants", [])
+        config = account.sagemaker.endpoint(region, name)["EndpointConfigName"]
+        variants = account.sagemaker.endpoint_config(region, config).get("ProductionVariants", [])
         return [v.get("InstanceType") or ("serverless" if v.get("ServerlessConfig") else "unknown")
                 for v in variants]
 
-    types, errors = ctx.aws.across(list(keys), instance_types)
+    types, errors = account.across(list(keys), instance_types)
     out = []
     for region, e in left:
         key = f"{region}/{e['EndpointName']}"
@@ -88,14 +87,13 @@ def _with_instance_types(ctx: Context, left: list[tuple[str, dict[str, Any]]]) -
     "cleanup-endpoint-configs",
     title="No SageMaker endpoint configuration is left in any region",
     category="Clean-up",
-    params=ScanParams,
     permissions=["ec2:DescribeRegions", "sagemaker:ListEndpointConfigs"],
     remediation=f"{STEP10}: in the SageMaker console of each region listed, open Inference > Endpoint "
     "configurations and delete each one (Actions > Delete).",
 )
-def cleanup_endpoint_configs(ctx: Context, params: ScanParams) -> CheckResult:
+def cleanup_endpoint_configs(ctx: Context, params: Params) -> CheckResult:
     """No endpoint configuration exists in any scanned region."""
-    scan = region_scan(ctx, params, "endpoint_configs")
+    scan = ctx.account.endpoint_configs()
     evidence = scan.evidence()
     left = scan.items()
     if left:
@@ -106,8 +104,7 @@ def cleanup_endpoint_configs(ctx: Context, params: ScanParams) -> CheckResult:
         return failed(f"{len(left)} endpoint configuration(s) still exist: {names}{more}.",
                       endpoint_configs=listed, endpoint_configs_total=len(left), **evidence)
     if scan.unreadable:
-        return cannot_tell("endpoint configurations",
-                           {f"endpoint configs in {r}": why for r, why in scan.unreadable.items()}, evidence)
+        return cannot_tell("endpoint configurations", scan.unreadable_named(), evidence)
     return passed(f"No endpoint configuration exists in the {len(scan.regions)} regions scanned.", **evidence)
 
 
@@ -115,19 +112,19 @@ def cleanup_endpoint_configs(ctx: Context, params: ScanParams) -> CheckResult:
     "cleanup-cost-leaks",
     title="Nothing is left running: notebook instances, training jobs, Studio apps",
     category="Clean-up",
-    params=ScanParams,
     permissions=["ec2:DescribeRegions", "sagemaker:ListNotebookInstances", "sagemaker:ListTrainingJobs",
                  "sagemaker:ListDomains", "sagemaker:ListApps"],
     remediation=f"{STEP10}: stop what is listed: notebook instances (SageMaker > Notebook instances > Stop), "
     "training jobs (Training jobs > Stop), and Studio apps other than the default JupyterServer (Studio > "
     "Running instances and kernels > Shut down).",
 )
-def cleanup_cost_leaks(ctx: Context, params: ScanParams) -> CheckResult:
+def cleanup_cost_leaks(ctx: Context, params: Params) -> CheckResult:
     """No notebook instance `InService`, no training job `InProgress`, no Studio app other than the
     default JupyterServer `InService`. Advisory: `warn` with full points lists what still runs."""
-    notebooks = region_scan(ctx, params, "notebook_instances")
-    jobs = region_scan(ctx, params, "training_jobs")
-    domains = region_scan(ctx, params, "domains")
+    account = ctx.account
+    notebooks = account.notebook_instances()
+    jobs = account.training_jobs()
+    domains = account.domains()
     running = {
         "notebook_instances": [{"name": n["NotebookInstanceName"], "region": r, "instance_type": n.get("InstanceType"),
                                 "status": n["NotebookInstanceStatus"], "created": when(n.get("CreationTime"))}
@@ -137,7 +134,7 @@ def cleanup_cost_leaks(ctx: Context, params: ScanParams) -> CheckResult:
                           for r, j in jobs.items() if j.get("TrainingJobStatus") == "InProgress"],
     }
     studio_regions = sorted({r for r, _ in domains.items()})
-    apps, app_errors = ctx.aws.across(studio_regions, ctx.aws.sagemaker.apps)
+    apps, app_errors = account.across(studio_regions, account.sagemaker.apps)
     running["studio_apps"] = [
         {"app": a.get("AppName"), "type": a.get("AppType"), "domain": a.get("DomainId"), "region": r,
          "user_profile": a.get("UserProfileName") or a.get("SpaceName"), "created": when(a.get("CreationTime"))}
@@ -146,8 +143,7 @@ def cleanup_cost_leaks(ctx: Context, params: ScanParams) -> CheckResult:
     ]
     not_checked = {f"Studio domains in {r}": why for r, why in sorted(domains.unreadable.items())}
     not_checked.update({f"Studio apps in {r}": why for r, why in sorted(app_errors.items())})
-    unreadable = {f"notebook instances in {r}": why for r, why in sorted(notebooks.unreadable.items())}
-    unreadable.update({f"training jobs in {r}": why for r, why in sorted(jobs.unreadable.items())})
+    unreadable = {**notebooks.unreadable_named(), **jobs.unreadable_named()}
     evidence: dict[str, Any] = {**notebooks.evidence(), "studio_domain_regions": studio_regions,
                                 **{k: v[:MAX_LISTED] for k, v in running.items()}}
     evidence.pop("regions_unreadable", None)

@@ -20,7 +20,7 @@ class GroupParams(AdminParams):
 
 
 def _admin(ctx: Context, params: AdminParams):
-    return ctx.aws.iam.find_user(params.admin_user)
+    return ctx.account.iam.find_user(params.admin_user)
 
 
 def _no_user(params: AdminParams):
@@ -37,7 +37,7 @@ def _no_user(params: AdminParams):
     remediation=f"{STEP2}: in IAM, choose Users > Add user and create a user named `administrator`.",
 )
 def iam_admin_user(ctx: Context, params: AdminParams):
-    users = ctx.aws.iam.users()
+    users = ctx.account.iam.users()
     user = _admin(ctx, params)
     if user:
         return passed(f"IAM user {user['UserName']} exists.", user=user["UserName"], arn=user["Arn"],
@@ -61,13 +61,13 @@ def iam_admin_group_policy(ctx: Context, params: GroupParams):
     if not user:
         return _no_user(params)
     name = user["UserName"]
-    groups = ctx.aws.iam.groups_for_user(name)
-    by_group = {g["GroupName"]: [p["PolicyArn"] for p in ctx.aws.iam.group_policies(g["GroupName"])] for g in groups}
+    groups = ctx.account.iam.groups_for_user(name)
+    by_group = {g["GroupName"]: [p["PolicyArn"] for p in ctx.account.iam.group_policies(g["GroupName"])] for g in groups}
     evidence = {"user": name, "groups": by_group}
     target = next((g for g in by_group if g.lower() == params.admin_group.lower()), None)
     if target and ADMIN_POLICY in by_group[target]:
         return passed(f"{name} is in group {target}, which has AdministratorAccess.", **evidence)
-    user_policies = [p["PolicyArn"] for p in ctx.aws.iam.user_policies(name)]
+    user_policies = [p["PolicyArn"] for p in ctx.account.iam.user_policies(name)]
     evidence["user_policies"] = user_policies
     routes = ["attached to the user"] if ADMIN_POLICY in user_policies else []
     routes += [f"via group {g}" for g, pols in by_group.items() if ADMIN_POLICY in pols]
@@ -91,7 +91,7 @@ def iam_admin_console_access(ctx: Context, params: AdminParams):
     user = _admin(ctx, params)
     if not user:
         return _no_user(params)
-    profile = ctx.aws.iam.login_profile(user["UserName"])
+    profile = ctx.account.iam.login_profile(user["UserName"])
     if profile is None:
         return failed(f"{user['UserName']} has no console password (no login profile).", user=user["UserName"],
                       login_profile=False)
@@ -116,7 +116,7 @@ def iam_admin_programmatic_access(ctx: Context, params: AdminParams):
     user = _admin(ctx, params)
     if not user:
         return _no_user(params)
-    keys = ctx.aws.iam.access_keys(user["UserName"])
+    keys = ctx.account.iam.access_keys(user["UserName"])
     listed = [{"key": mask_key(k["AccessKeyId"]), "status": k["Status"], "created": when(k.get("CreateDate"))}
               for k in keys]
     active = [k for k in keys if k["Status"] == "Active"]
@@ -138,7 +138,7 @@ def iam_admin_programmatic_access(ctx: Context, params: AdminParams):
     "MFA; use the `administrator` user from lesson step 2 for everyday work.",
 )
 def iam_root_hygiene(ctx: Context, params: Params):
-    summary = ctx.aws.iam.account_summary()
+    summary = ctx.account.iam.account_summary()
     keys = summary.get("AccountAccessKeysPresent", 0)
     mfa = summary.get("AccountMFAEnabled", 0)
     evidence = {"AccountAccessKeysPresent": keys, "AccountMFAEnabled": mfa}

@@ -29,15 +29,17 @@ STEP10 = "Lesson step 10 (Deleting AWS Resources)"
 
 def _submission(ctx: Context) -> Submission:
     """The notebooks' facts: the one place the checks read them from the context."""
-    return ctx.notebooks
+    return ctx.submission
 
 
 def _account_jobs(ctx: Context, params: EvidenceParams) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
-    """(training-job name -> region, listing errors by region, what was scanned) of the regions scanned."""
-    regions, skipped, how = ctx.scan_regions(params.regions)
-    values, errors = ctx.aws.across(regions, ctx.aws.sagemaker.training_jobs)
-    where = {j["TrainingJobName"]: region for region, listed in values.items() for j in listed}
-    return where, errors, {"scanned": len(regions), "how": how, **({"skipped": skipped} if skipped else {})}
+    """(training-job name -> region, listing errors by region, what was scanned) of the regions scanned
+    (the run's regions: the rubric-level `regions`, or the command's)."""
+    scan = ctx.account.training_jobs()
+    where = {j["TrainingJobName"]: region for region, j in scan.items()}
+    skipped = scan.skipped
+    return where, dict(scan.unreadable), {"scanned": len(scan.regions), "how": scan.how,
+                                          **({"skipped": skipped} if skipped else {})}
 
 
 class EvidenceParams(Params):
@@ -376,7 +378,7 @@ def nb_evidence_link(ctx: Context, params: EvidenceParams) -> CheckResult:
     evidence: dict[str, Any] = {}
     missing = []
     if buckets:
-        names = {b["Name"] for b in ctx.aws.s3.buckets()}
+        names = {b["Name"] for b in ctx.account.s3.buckets()}
         evidence["buckets"] = [{**m.evidence(), "in_account": m.name in names} for m in buckets[:20]]
         missing += [f"bucket {m.name} ({m.where})" for m in buckets if m.name not in names]
     errors: dict[str, str] = {}

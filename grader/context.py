@@ -1,39 +1,58 @@
-"""What a check sees: the student, the account's facts, the notebooks' facts, run options."""
+"""What a check sees: the student, the account's facts (raw and derived), the submission.
+
+The engine builds it with `make_context` once per student, after the collect stage is set up:
+the derived facts are lazy (computed on first ask, once per run) and use the rubric-level
+params, so every item agrees on which bucket is the private one and which regions are scanned.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from grader.aws.facts import AccountFacts
+from grader.aws.regions import Regions
+from grader.facts.account import Account
+from grader.facts.buckets import BucketMention
+from grader.facts.params import RunSettings
 from grader.models import StudentInfo
 
 if TYPE_CHECKING:
-    from grader.aws.facts import AccountFacts
+    from grader.notebooks import Submission
+    from grader.rubric import Rubric
+
+NEEDS = ("aws", "notebooks")  # the inputs a check may declare it needs (grader.registry.check)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
     student: StudentInfo
-    aws: AccountFacts | None = None
-    notebooks: Any = None  # grader.notebooks.Submission, when --notebooks was given
-    regions_override: list[str] | None = None
-    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+    account: Account | None = None  # None: no AWS account was given
+    submission: Submission | None = None  # None: no notebooks were given
 
-    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """Derived facts shared by several checks (e.g. which bucket is the private one), once.
-        A FactError raised by `compute` is remembered and raised again for every asker."""
-        if key not in self._memo:
-            try:
-                self._memo[key] = (True, compute())
-            except Exception as exc:
-                self._memo[key] = (False, exc)
-        ok, value = self._memo[key]
-        if not ok:
-            raise value
-        return value
+    def given(self, need: str) -> bool:
+        """Whether the input a check needs ("aws" or "notebooks") was given."""
+        if need == "aws":
+            return self.account is not None
+        if need == "notebooks":
+            return self.submission is not None
+        raise ValueError(f"unknown input {need!r} (known: {', '.join(NEEDS)})")
 
-    def scan_regions(self, spec: str | list[str]) -> tuple[list[str], list[str], str]:
-        """The regions to scan: the command's --regions wins over the rubric's `regions` param."""
-        assert self.aws is not None
-        return self.aws.regions(self.regions_override or spec)
+
+def mentioned_buckets(submission: Submission | None) -> tuple[BucketMention, ...]:
+    """(name, where) of the buckets the notebooks name, first seen first (private-bucket route 1)."""
+    if submission is None:
+        return ()
+    return tuple((m.name, m.where) for m in submission.bucket_mentions)
+
+
+def make_context(student: StudentInfo, facts: AccountFacts | None, submission: Submission | None, rubric: Rubric,
+                 regions_override: Regions | None = None) -> Context:
+    """The context of one student's run: `facts` (the raw collectors, None without an account)
+    get their derived facts with the rubric-level params; `regions_override` (the command's or
+    the roster's regions) wins over the rubric's `regions`."""
+    account = None
+    if facts is not None:
+        settings = RunSettings.make(rubric.run_params, regions_override)
+        account = Account(facts, settings, mentioned_buckets(submission))
+    return Context(student=student, account=account, submission=submission)

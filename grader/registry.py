@@ -16,14 +16,13 @@ A check module declares a check like this::
     def iam_admin_user(ctx: Context, params: Params) -> CheckResult: ...
 
 `permissions` are the IAM actions the check's facts need; `grader access-policy` is their union.
+The registry knows no check module: `checks.load_checks()` imports them all, so that they register.
 `needs` says which inputs the check reads ("aws", "notebooks"); when an input was not given,
 the engine reports `skip` with the reason instead of calling the check.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,8 +32,14 @@ from pydantic import BaseModel, ConfigDict
 CATEGORIES = ("IAM", "S3", "SageMaker", "Clean-up", "Notebooks")
 
 
-class NoParams(BaseModel):
+class Params(BaseModel):
+    """Base of every params model (checks' and the rubric-level one): unknown keys are errors,
+    not ignored. A check without params declares this class itself."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+NoParams = Params  # the former name, kept for callers
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class CheckSpec:
     title: str
     category: str
     func: Callable[..., Any]
-    params: type[BaseModel]
+    params: type[Params]
     permissions: tuple[str, ...]
     remediation: str
     needs: tuple[str, ...] = ("aws",)
@@ -59,7 +64,7 @@ def check(
     title: str,
     category: str,
     remediation: str,
-    params: type[BaseModel] = NoParams,
+    params: type[Params] = Params,
     permissions: list[str] | tuple[str, ...] = (),
     needs: tuple[str, ...] = ("aws",),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -84,23 +89,3 @@ def check(
         return func
 
     return register
-
-
-_loaded = False
-
-
-def load_checks() -> dict[str, CheckSpec]:
-    """Import every module of the `checks` package so that their checks register."""
-    global _loaded
-    if not _loaded:
-        import checks
-
-        for mod in pkgutil.iter_modules(checks.__path__):
-            if not mod.name.startswith("_"):
-                importlib.import_module(f"checks.{mod.name}")
-        _loaded = True
-    return REGISTRY
-
-
-def get_check(check_id: str) -> CheckSpec:
-    return load_checks()[check_id]

@@ -8,17 +8,14 @@
   RecordIO framing around the records (a magic number, a length, padding to 4 bytes) is read
   here, as the SDK's `read_recordio` does; tests check both agree with the SDK's `read_records`
   on data written by its `write_numpy_to_dense_tensor`.
-- Writing RecordIO (the demo's synthetic accounts): the whole SDK, imported lazily and quietly.
+- Writing RecordIO (the demo's synthetic accounts and the tests): the whole SDK, in
+  grader/demo/sagemaker_sdk.py (the grading path never imports it).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import logging
-import os
 import struct
-import sys
-import warnings
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,16 +66,3 @@ def read_records(data: bytes) -> list[Any]:
         record.ParseFromString(payload)
         records.append(record)
     return records
-
-
-@cache
-def sagemaker_common():
-    """`sagemaker.amazon.common` (the SDK's RecordIO writer and reader), imported quietly."""
-    os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
-    hook = sys.excepthook
-    logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import sagemaker.amazon.common as common
-    sys.excepthook = hook
-    return common

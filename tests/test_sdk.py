@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from grader.sdk import read_records, sagemaker_common, split_recordio
+from grader.demo.sagemaker_sdk import sagemaker_common
+from grader.sdk import read_records, split_recordio
 
 
 def written(features, labels) -> bytes:

@@ -1,4 +1,6 @@
-"""Per-run, cached facts about one student's account. Checks read these; they never call AWS.
+"""Per-run, cached raw facts about one student's account: one collector per service, each
+answer fetched once. The derived facts (grader.facts) are computed from these; checks read both
+and never call AWS.
 
 Every method returns plain data or raises FactError (the engine turns that into `error`).
 "Does not exist" answers are data (None / empty), not errors.
@@ -11,9 +13,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from grader.aws.calls import CachedFacts, aws_call, cached, paginate
+from grader.aws.calls import CachedFacts, aws_call, cached, describe_error, paginate
 from grader.aws.session import GLOBAL_REGION, AwsAccess
-from grader.errors import FactError
+from grader.errors import FactError, ReadOnlyViolation
 
 MISSING = None
 POLICY_STATUS_UNREPORTED = "PolicyStatusUnreported"
@@ -175,14 +177,6 @@ class S3Facts(CachedFacts):
         )
         return resp["Body"].read() if resp else None
 
-    def anonymous_read(self, bucket: str, key: str) -> tuple[bool, str]:
-        """Try an unsigned GET of the object's first byte: (succeeded, what happened)."""
-        probe = self.anonymous_get(bucket, key)
-        return probe["ok"], probe["answer"]
-
-    def _name_account(self, request, **_kwargs) -> None:
-        request.headers["x-moto-account-id"] = self.account_id
-
     @cached
     def anonymous_get(self, bucket: str, key: str) -> dict[str, Any]:
         """An unsigned GET of the object's first byte (`Range: bytes=0-0`), as data:
@@ -190,22 +184,14 @@ class S3Facts(CachedFacts):
         A refusal (403) and a failure to ask (no connection, timeout, 5xx) are told apart by
         `http_status`; neither raises."""
         client = self.access.client("s3", self.bucket_region(bucket), unsigned=True)
-        if self.access.endpoint_url and self.account_id:
-            # A local endpoint (moto) keeps a bucket namespace per account and files an unsigned
-            # request under a default account; this header names the bucket's. Real AWS (no
-            # endpoint URL) never receives it.
-            client.meta.events.register("before-send.s3.GetObject", self._name_account, unique_id="grader-anon-acct")
         try:
             resp = client.get_object(Bucket=bucket, Key=key, Range="bytes=0-0")
             resp["Body"].read()
             status = resp["ResponseMetadata"]["HTTPStatusCode"]
             return {"ok": True, "http_status": status, "code": None, "answer": f"HTTP {status}"}
+        except ReadOnlyViolation:
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure means "not readable anonymously"
-            from grader.aws.calls import describe_error
-            from grader.errors import ReadOnlyViolation
-
-            if isinstance(exc, ReadOnlyViolation):
-                raise
             reason, code = describe_error(exc)
             status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
             return {"ok": False, "http_status": status, "code": code, "answer": reason}
@@ -259,63 +245,41 @@ class SageMakerFacts(CachedFacts):
 
     @cached
     def apps(self, region: str) -> list[dict[str, Any]]:
-        """Studio apps. A local endpoint may not implement ListApps (moto answers HTTP 500, which
-        botocore retries): one retry only, so an unavailable API costs seconds, not minutes."""
-        client = self.access.client("sagemaker", region, max_attempts=1)
+        """Studio apps (a client of its own: hooks may bound its retries where an endpoint lacks the API)."""
+        client = self.access.client("sagemaker", region, operation="ListApps")
         return paginate(f"Studio apps in {region}", client, "list_apps", "Apps")
 
 
+class Ec2Facts(CachedFacts):
+    def __init__(self, access: AwsAccess):
+        super().__init__()
+        self.access = access
+
+    @cached
+    def enabled_regions(self) -> frozenset[str]:
+        """The regions the account has enabled (DescribeRegions)."""
+        resp = aws_call("enabled regions (DescribeRegions)", self.access.client("ec2", GLOBAL_REGION).describe_regions)
+        return frozenset(r["RegionName"] for r in resp.get("Regions", []))
+
+    def offered_regions(self, service: str = "sagemaker") -> list[str]:
+        """The regions where `service` is offered (botocore's endpoint data; no call)."""
+        return self.access.offered_regions(service)
+
+
 class AccountFacts:
-    """Everything the checks may read about one account, fetched lazily and once."""
+    """Everything the collectors may read about one account, fetched lazily and once."""
 
     def __init__(self, access: AwsAccess, *, region_workers: int = 8):
         self.access = access
         self.region_workers = region_workers
-        self.identity = self._identity()
+        self.identity = access.identity()
         self.account_id: str | None = self.identity.get("Account")
         self.iam = IamFacts(access)
         self.s3 = S3Facts(access, self.account_id)
         self.sagemaker = SageMakerFacts(access)
-        self._regions: dict[str, tuple[list[str], list[str], str]] = {}
+        self.ec2 = Ec2Facts(access)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
-
-    def _identity(self) -> dict[str, Any]:
-        from grader.aws.calls import describe_error
-        from grader.errors import AccessError
-
-        sts = self.access.client("sts", GLOBAL_REGION)
-        try:
-            return sts.get_caller_identity()
-        except Exception as exc:  # noqa: BLE001 - no identity means no grading at all
-            from grader.errors import ReadOnlyViolation
-
-            if isinstance(exc, ReadOnlyViolation):
-                raise
-            reason, _ = describe_error(exc)
-            raise AccessError(f"cannot reach the AWS account: {reason}") from None
-
-    def regions(self, spec: str | list[str]) -> tuple[list[str], list[str], str]:
-        """(regions to scan, offered regions skipped as not enabled, how the list was made)."""
-        key = spec if isinstance(spec, str) else ",".join(spec)
-        if key in self._regions:
-            return self._regions[key]
-        if isinstance(spec, list) or spec != "all":
-            chosen = spec if isinstance(spec, list) else [r.strip() for r in spec.split(",") if r.strip()]
-            result = (chosen, [], "the regions the rubric or command names")
-        else:
-            offered = self.access.offered_regions("sagemaker")
-            ec2 = self.access.client("ec2", GLOBAL_REGION)
-            try:
-                resp = aws_call("enabled regions (DescribeRegions)", ec2.describe_regions)
-                enabled = {r["RegionName"] for r in resp.get("Regions", [])}
-                scan = [r for r in offered if r in enabled]
-                skipped = [r for r in offered if r not in enabled]
-                result = (scan, skipped, "every region where SageMaker is offered and the account has enabled")
-            except FactError as exc:
-                result = (offered, [], f"every region where SageMaker is offered (enabled regions unknown: {exc.reason})")
-        self._regions[key] = result
-        return result
 
     def across(self, regions: list[str], fetch) -> tuple[dict[str, Any], dict[str, str]]:
         """Run `fetch(region)` over regions with bounded concurrency: (values, errors by region).

@@ -3,15 +3,23 @@
 `AwsAccess` is built from an `AwsTarget` (profile / role ARN with external id / the default
 credential chain, and an optional endpoint URL such as a moto server). Every client it hands out
 carries the read-only guard and the call recorder, so every operation is counted and checked.
+
+An endpoint that is not AWS (moto, in the demo and the tests) needs adjustments AWS does not:
+they come from `ClientHooks`, given to `AwsAccess(client_hooks=...)` or named by the
+`GRADER_CLIENT_HOOKS` environment variable (`module:attribute`, which the demo and the tests set;
+see grader/demo/moto_hooks.py). The grading path itself installs none. Hooks run after the guard
+is registered first, and cannot remove it.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 import boto3
@@ -22,10 +30,10 @@ from botocore.config import Config
 from botocore.loaders import Loader
 
 from grader.aws.guard import refuse_writes
-from grader.errors import AccessError, InputError
+from grader.errors import AccessError, InputError, ReadOnlyViolation
 
 GLOBAL_REGION = "us-east-1"
-_ACCOUNT_HOST = re.compile(r"^(https?://)\d{12}\.")
+HOOKS_VARIABLE = "GRADER_CLIENT_HOOKS"
 # AWS's documented formats (IAM role ARN, STS ExternalId): checked before anything is sent.
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,576}$")
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
@@ -76,18 +84,37 @@ class SharedLoader(Loader):
 _LOADER = SharedLoader()
 
 
-def known_regions() -> frozenset[str]:
-    """Every region botocore knows, in every partition (aws, aws-cn, aws-us-gov, ...)."""
-    return frozenset(r for p in _LOADER.load_data("endpoints")["partitions"] for r in p["regions"])
+def shared_loader() -> SharedLoader:
+    return _LOADER
 
 
-def check_regions(regions: list[str], what: str) -> list[str]:
-    """`regions` when every name is a region botocore knows; else InputError naming `what`."""
-    known = known_regions()
-    unknown = [r for r in regions if r not in known]
-    if unknown:
-        raise InputError(f"{what}: unknown region {unknown[0]!r} (regions are named like us-east-2 or ca-central-1)")
-    return regions
+class ClientHooks:
+    """Adjustments of the clients for an endpoint that is not AWS. This base changes nothing.
+
+    `config` may return extra botocore Config for a client made for `service` (and, when the
+    caller names it, the one `operation` the client is for); `install` may register event
+    handlers on a new client (after the read-only guard, which is registered first)."""
+
+    def config(self, access: AwsAccess, service: str, operation: str | None) -> Config | None:
+        return None
+
+    def install(self, access: AwsAccess, service: str, client: Any, *, unsigned: bool) -> None:
+        return None
+
+
+def hooks_from_environment() -> ClientHooks | None:
+    """The hooks named by GRADER_CLIENT_HOOKS (`module:attribute`), or None when it is unset."""
+    spec = os.environ.get(HOOKS_VARIABLE, "").strip()
+    if not spec:
+        return None
+    module, _, attribute = spec.partition(":")
+    try:
+        hooks = getattr(importlib.import_module(module), attribute or "HOOKS")
+    except (ImportError, AttributeError) as exc:
+        raise InputError(f"{HOOKS_VARIABLE}={spec!r}: cannot load client hooks ({exc})") from None
+    if not isinstance(hooks, ClientHooks):
+        raise InputError(f"{HOOKS_VARIABLE}={spec!r}: not a ClientHooks object")
+    return hooks
 
 
 def check_target(target: AwsTarget, endpoint_url: str | None) -> None:
@@ -112,11 +139,6 @@ def new_session(**kwargs) -> boto3.Session:
     return session
 
 
-def _strip_account_host(request, **_kwargs) -> None:
-    """S3 Control prefixes the host with the account id; a local endpoint cannot resolve it."""
-    request.url = _ACCOUNT_HOST.sub(r"\1", request.url)
-
-
 class AwsAccess:
     """Clients for one student's account, with the guard, counting, retries and timeouts."""
 
@@ -129,19 +151,21 @@ class AwsAccess:
         read_timeout: float = 30,
         max_pool: int = 16,
         base_session: boto3.Session | None = None,
+        client_hooks: ClientHooks | None = None,
     ):
         self.target = target
         self.endpoint_url = target.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         check_target(target, self.endpoint_url)
+        self.hooks = client_hooks if client_hooks is not None else (hooks_from_environment() or ClientHooks())
         self._lock = threading.Lock()
-        self._clients: dict[tuple[str, str, bool, int | None], object] = {}
+        self._clients: dict[tuple[str, str, bool, str | None], object] = {}
+        self._identity: dict[str, Any] | None = None
         self.operations: Counter[tuple[str, str]] = Counter()
         self.config = Config(
             retries={"mode": "standard", "max_attempts": max_attempts},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             max_pool_connections=max_pool,
-            s3={"addressing_style": "path"} if self.endpoint_url else {},
         )
         self.session = base_session or self._make_session()
 
@@ -182,31 +206,54 @@ class AwsAccess:
             self.operations[(model.service_model.service_name, model.name)] += 1
 
     def _new_client(self, session: boto3.Session, service: str, region: str, unsigned: bool = False,
-                    max_attempts: int | None = None):
+                    operation: str | None = None):
         config = self.config.merge(Config(signature_version=UNSIGNED)) if unsigned else self.config
-        if max_attempts is not None:
-            config = config.merge(Config(retries={"mode": "standard", "max_attempts": max_attempts}))
+        extra = self.hooks.config(self, service, operation)
+        if extra is not None:
+            config = config.merge(extra)
         client = session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=config)
         events = client.meta.events
         events.register_first("before-call", refuse_writes)
         events.register("before-call", self._record)
-        if service == "s3control" and self.endpoint_url:
-            events.register("before-send.s3-control", _strip_account_host)
+        self.hooks.install(self, service, client, unsigned=unsigned)
         return client
 
     def client(self, service: str, region: str | None = None, *, unsigned: bool = False,
-               max_attempts: int | None = None):
-        """A guarded, counted client. `max_attempts` (retries, as botocore counts them) bounds retries
-        below the default, e.g. for an API a local endpoint answers with HTTP 500 (not implemented)."""
+               operation: str | None = None):
+        """A guarded, counted client. `operation` names the one operation the client is made for,
+        so that hooks can adjust it (e.g. fewer retries for an API a local endpoint lacks)."""
         region = region or GLOBAL_REGION
-        key = (service, region, unsigned, max_attempts)
+        if operation is not None and self.hooks.config(self, service, operation) is None:
+            operation = None  # nothing special: the service's shared client
+        key = (service, region, unsigned, operation)
         with self._lock:
             found = self._clients.get(key)
         if found is not None:
             return found
-        made = self._new_client(self.session, service, region, unsigned, max_attempts)
+        made = self._new_client(self.session, service, region, unsigned, operation)
         with self._lock:
             return self._clients.setdefault(key, made)
+
+    def identity(self) -> dict[str, Any]:
+        """STS GetCallerIdentity (once): whose account the credentials reach. AccessError when no
+        identity can be had: then nothing can be graded."""
+        if self._identity is None:
+            from grader.aws.calls import describe_error
+
+            sts = self.client("sts", GLOBAL_REGION)
+            try:
+                self._identity = sts.get_caller_identity()
+            except ReadOnlyViolation:
+                raise
+            except Exception as exc:  # noqa: BLE001 - no identity means no grading at all
+                reason, _ = describe_error(exc)
+                raise AccessError(f"cannot reach the AWS account: {reason}") from None
+        return self._identity
+
+    @property
+    def account_id(self) -> str | None:
+        """The account id, once `identity()` has been asked (None before, or when STS gave none)."""
+        return (self._identity or {}).get("Account")
 
     @property
     def api_calls(self) -> int:

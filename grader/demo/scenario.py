@@ -128,7 +128,7 @@ def recordio(features, labels) -> bytes:
     """RecordIO-protobuf bytes, written with the SageMaker SDK as the lesson's notebook does."""
     import numpy as np
 
-    from grader.sdk import sagemaker_common
+    from grader.demo.sagemaker_sdk import sagemaker_common
 
     buf = io.BytesIO()
     sagemaker_common().write_numpy_to_dense_tensor(buf, np.asarray(features, dtype="float32"), np.asarray(labels, dtype="float32"))

@@ -1,5 +1,6 @@
-"""Bucket policy and ACL analysis for the S3 checks: pure functions over the documents S3
-returns, no AWS calls (the decisions are documented in checks/s3.py's docstring)."""
+"""Bucket policy and ACL analysis: pure functions over the documents S3 returns, no AWS calls.
+Used by the bucket identification (grader.facts.buckets) and the S3 checks; the decisions are
+documented in grader/facts/buckets.py's docstring."""
 
 from __future__ import annotations
 

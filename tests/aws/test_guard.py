@@ -113,7 +113,7 @@ def test_guard_over_every_operation_of_every_service_the_grader_uses():
 
 def test_every_permission_a_check_declares_is_a_read():
     """The access policy is the union of the checks' permissions: reads only, no wildcards."""
-    from grader.registry import load_checks
+    from checks import load_checks
 
     for spec in load_checks().values():
         for permission in spec.permissions:
@@ -133,7 +133,7 @@ def test_a_check_that_writes_stops_the_run_before_anything_is_sent(build, grade,
 
     @check("test-writes", title="writes", category="S3", remediation="-", permissions=["s3:ListAllMyBuckets"])
     def writes(ctx, params):
-        s3 = ctx.aws.access.client("s3")
+        s3 = ctx.account.access.client("s3")
         s3.meta.events.register_first("before-send", lambda request, **_: sent.append(request.url))
         s3.put_object(Bucket="anything", Key="k", Body=b"x")
 

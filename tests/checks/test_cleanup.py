@@ -16,14 +16,12 @@ import pytest
 from botocore.stub import Stubber
 
 import checks.cleanup
-from checks.sagemaker import ScanParams
-from grader.aws.facts import AccountFacts
+from checks import get_check
 from grader.aws.session import AwsAccess, AwsTarget
-from grader.context import Context
 from grader.demo.scenario import Scenario
 from grader.engine import run_check
-from grader.models import StudentInfo
-from grader.registry import get_check
+from grader.registry import Params
+from tests.checks.helpers import account_context
 from tests.checks.test_sagemaker import ALL_ITEMS, access_for, deny, statuses
 from tests.conftest import item
 
@@ -131,7 +129,7 @@ def test_list_apps_unavailable_on_the_server_is_not_checked_and_bounded(build, g
     built = build(Scenario(studio_domain="us-east-2"))
     access = access_for(built, moto_url)
     attempts = []
-    apps_client = access.client("sagemaker", "us-east-2", max_attempts=1)
+    apps_client = access.client("sagemaker", "us-east-2", operation="ListApps")  # the client ListApps uses
     apps_client.meta.events.register("before-send.sagemaker.ListApps", lambda **_: attempts.append(1))
     report = grade(built, access=access)
     res = item(report, "cleanup-cost-leaks")
@@ -163,11 +161,11 @@ def in_process_ctx(in_process):
     """A Context over in-process moto, with a Studio domain in us-east-2."""
     boto3.client("sagemaker", region_name="us-east-2").create_domain(
         DomainName="studio", AuthMode="IAM", DefaultUserSettings={"ExecutionRole": ROLE}, SubnetIds=["s"], VpcId="v")
-    return Context(student=StudentInfo(id="s"), aws=AccountFacts(AwsAccess(AwsTarget())))
+    return account_context(AwsAccess(AwsTarget()), regions=["us-east-2"])
 
 
 def cost_leaks(ctx):
-    return run_check(get_check("cleanup-cost-leaks"), ctx, ScanParams(regions=["us-east-2"]))
+    return run_check(get_check("cleanup-cost-leaks"), ctx, Params())
 
 
 def test_list_apps_not_implemented_in_process_is_not_checked(in_process_ctx):
@@ -178,7 +176,7 @@ def test_list_apps_not_implemented_in_process_is_not_checked(in_process_ctx):
 
 def test_running_studio_apps_other_than_the_default_jupyter_server(in_process_ctx):
     """ListApps answers through botocore's Stubber (moto does not implement it)."""
-    client = in_process_ctx.aws.access.client("sagemaker", "us-east-2", max_attempts=1)
+    client = in_process_ctx.account.access.client("sagemaker", "us-east-2", operation="ListApps")
     t = datetime(2026, 11, 28, tzinfo=UTC)
     base = {"DomainId": "d-studio", "UserProfileName": "student", "CreationTime": t}
     with Stubber(client) as stub:
@@ -194,7 +192,7 @@ def test_running_studio_apps_other_than_the_default_jupyter_server(in_process_ct
 
 
 def test_only_default_jupyter_server_running_passes(in_process_ctx):
-    client = in_process_ctx.aws.access.client("sagemaker", "us-east-2", max_attempts=1)
+    client = in_process_ctx.account.access.client("sagemaker", "us-east-2", operation="ListApps")
     with Stubber(client) as stub:
         stub.add_response("list_apps", {"Apps": [{"DomainId": "d-studio", "UserProfileName": "student",
                                                   "AppType": "JupyterServer", "AppName": "default",
@@ -217,11 +215,11 @@ def test_every_item_declares_the_permissions_its_facts_need():
 def test_regions_not_enabled_are_skipped_and_named(in_process):
     """DescribeRegions (Stubber: moto enables every region) lists two regions: the others offered
     are skipped, named in evidence, and not an error."""
-    ctx = Context(student=StudentInfo(id="s"), aws=AccountFacts(AwsAccess(AwsTarget())))
-    ec2 = ctx.aws.access.client("ec2", "us-east-1")
+    ctx = account_context(AwsAccess(AwsTarget()), regions="all")
+    ec2 = ctx.account.access.client("ec2", "us-east-1")
     with Stubber(ec2) as stub:
         stub.add_response("describe_regions", {"Regions": [{"RegionName": "us-east-1"}, {"RegionName": "us-east-2"}]})
-        res = run_check(get_check("cleanup-endpoints"), ctx, ScanParams(regions="all"))
+        res = run_check(get_check("cleanup-endpoints"), ctx, Params())
     assert res.status == "pass"
     assert res.evidence["regions_scanned"] == ["us-east-1", "us-east-2"]
     assert "ap-east-1" in res.evidence["regions_skipped_not_enabled"]

@@ -14,26 +14,16 @@ import json
 import uuid
 
 import pytest
-from botocore.awsrequest import AWSResponse
 
-from checks.s3 import (
-    analyse_policy,
-    covers_all,
-    covers_some,
-    glob_match,
-    object_url,
-    private_bucket,
-    public_bucket,
-    public_grants,
-)
-from grader.aws.facts import AccountFacts
+from checks import get_check
+from checks.s3_public import object_url
 from grader.aws.session import AwsAccess, AwsTarget
-from grader.context import Context
 from grader.demo.scenario import Scenario
 from grader.engine import run_check
-from grader.models import StudentInfo
-from grader.registry import get_check
+from grader.facts.params import RUN_KEYS
+from tests.checks.helpers import account_context
 from tests.conftest import item
+from tests.faults import error_response
 
 S3_ITEMS = ["s3-private-bucket", "s3-private-object", "s3-public-bucket", "s3-public-object"]
 IAM_ITEMS = ["iam-admin-user", "iam-admin-group-policy", "iam-admin-console-access",
@@ -49,12 +39,12 @@ def unique(prefix: str) -> str:
 @pytest.fixture(scope="module")
 def fast_rubric():
     """The shipped rubric's IAM and S3 items only (the SageMaker items scan regions: slower)."""
-    from grader.registry import load_checks
+    from checks import load_checks
     from grader.rubric import load_rubric, validate_rubric
 
     full = load_rubric()
     ids = IAM_ITEMS + S3_ITEMS
-    fields = set().union(*(load_checks()[i].params.model_fields for i in ids))
+    fields = set().union(RUN_KEYS, *(load_checks()[i].params.model_fields for i in ids))
     return validate_rubric({
         "id": "s3-test", "title": "IAM and S3 items", "version": "1",
         "params": {k: v for k, v in full.params.items() if k in fields},
@@ -71,21 +61,9 @@ def statuses(report, ids=S3_ITEMS):
     return {i: item(report, i).status.value for i in ids}
 
 
-class _Raw:
-    def __init__(self, body: bytes):
-        self.body = body
-
-    def stream(self, **_kwargs):
-        yield self.body
-
-
-def error_response(status: int, code: str):
-    body = f"<Error><Code>{code}</Code><Message>{code} (injected)</Message></Error>".encode()
-
-    def handler(request, **_kwargs):
-        return AWSResponse(request.url, status, {"Content-Type": "application/xml"}, _Raw(body))
-
-    return handler
+def s3_error(status: int, code: str):
+    """A before-send handler answering `status` `code` instead of sending the request."""
+    return lambda *_args, **_kwargs: error_response("s3", code, status, f"{code} (injected)")
 
 
 def access_for(moto_url, built, **faults) -> AwsAccess:
@@ -96,10 +74,11 @@ def access_for(moto_url, built, **faults) -> AwsAccess:
     return access
 
 
-def context(moto_url, built, notebooks=None, access=None, regions=("us-east-2", "ca-central-1", "us-west-2")):
-    access = access or access_for(moto_url, built)
-    return Context(student=StudentInfo(id="s1"), aws=AccountFacts(access), notebooks=notebooks,
-                   regions_override=list(regions))
+def context(moto_url, built, mentions=(), access=None, regions=("us-east-2", "ca-central-1", "us-west-2"),
+            **run_params):
+    """A Context over `built` with the notebooks naming `mentions` ((bucket, where) pairs) and the
+    rubric-level `run_params`."""
+    return account_context(access or access_for(moto_url, built), regions, mentions, **run_params)
 
 
 def run(ctx, check_id, **params):
@@ -301,7 +280,7 @@ def test_a_thousand_objects_do_not_multiply_api_calls(build, grade):
 
 def test_access_denied_on_get_bucket_policy_errors_only_the_items_that_need_it(moto_url, build, grade):
     built = build(Scenario())
-    access = access_for(moto_url, built, **{"before-send.s3.GetBucketPolicy": error_response(403, "AccessDenied")})
+    access = access_for(moto_url, built, **{"before-send.s3.GetBucketPolicy": s3_error(403, "AccessDenied")})
     report = grade(built, access=access)
     got = statuses(report)
     # The public object's verdict needs the policy (a Deny would override its ACL). The private
@@ -333,7 +312,7 @@ def endpoint_reports_policy_status(moto_url, built) -> bool:
 
 def test_access_denied_on_object_acls_errors_only_the_public_object(moto_url, build, grade):
     built = build(Scenario())
-    access = access_for(moto_url, built, **{"before-send.s3.GetObjectAcl": error_response(403, "AccessDenied")})
+    access = access_for(moto_url, built, **{"before-send.s3.GetObjectAcl": s3_error(403, "AccessDenied")})
     report = grade(built, access=access)
     assert statuses(report) == {"s3-private-bucket": "pass", "s3-private-object": "pass",
                                 "s3-public-bucket": "pass", "s3-public-object": "error"}
@@ -351,7 +330,7 @@ def _unsigned_only(handler):
 def test_anonymous_request_refused_fails_with_both_in_evidence(moto_url, build):
     built = build(Scenario())
     access = access_for(moto_url, built, **{
-        "before-send.s3.GetObject": _unsigned_only(error_response(403, "AccessDenied"))})
+        "before-send.s3.GetObject": _unsigned_only(s3_error(403, "AccessDenied"))})
     res = run(context(moto_url, built, access=access), "s3-public-object")
     assert res.status == "fail"
     assert res.evidence["analysis"][0]["public"] is True
@@ -362,7 +341,7 @@ def test_anonymous_request_refused_fails_with_both_in_evidence(moto_url, build):
 def test_anonymous_request_unanswered_is_an_error(moto_url, build):
     built = build(Scenario())
     access = access_for(moto_url, built, **{
-        "before-send.s3.GetObject": _unsigned_only(error_response(503, "ServiceUnavailable"))})
+        "before-send.s3.GetObject": _unsigned_only(s3_error(503, "ServiceUnavailable"))})
     res = run(context(moto_url, built, access=access), "s3-public-object")
     assert res.status == "error"
     assert res.evidence["anonymous_request"][0]["http_status"] == 503
@@ -374,56 +353,41 @@ def test_confirm_anonymous_false_makes_no_request(moto_url, build):
     res = run(ctx, "s3-public-object", confirm_anonymous=False)
     assert res.status == "pass"
     assert res.evidence["anonymous_request"].startswith("not made")
-    assert ("s3", "GetObject") not in ctx.aws.access.operations
+    assert ("s3", "GetObject") not in ctx.account.access.operations
 
 
 # -- identification ------------------------------------------------------------------------------
-class FakeMention:
-    def __init__(self, name, where):
-        self.name, self.where = name, where
-
-
-class FakeNotebooks:
-    def __init__(self, mentions):
-        self.mentions = mentions
-
-    def mentioned_buckets(self):
-        return self.mentions
-
-
-@pytest.mark.parametrize("shape", ["name", "tuple", "object"])
-def test_a_bucket_the_notebooks_name_comes_first(moto_url, build, shape):
+@pytest.mark.parametrize("where_given", [False, True])
+def test_a_bucket_the_notebooks_name_comes_first(moto_url, build, where_given):
     other = unique("buzz-app-sagemaker")
     built = build(Scenario(extra_buckets=(other,)))
     where = "rainfall_forecast.ipynb cell 4 code"
-    mention = {"name": other, "tuple": (other, where), "object": FakeMention(other, where)}[shape]
-    notebooks = FakeNotebooks([("not-in-this-account-bucket", "x"), mention])
-    ctx = context(moto_url, built, notebooks=notebooks)
+    mentions = [("not-in-this-account-bucket", "x"), (other, where if where_given else None)]
+    ctx = context(moto_url, built, mentions=mentions)
     res = run(ctx, "s3-private-bucket")
     assert res.evidence["bucket"] == other
     assert "notebooks name it" in res.evidence["identified_by"]
-    assert (where in res.evidence["identified_by"]) == (shape != "name")
-    assert private_bucket(ctx, get_check("s3-private-bucket").params()).route == "notebooks"
+    assert (where in res.evidence["identified_by"]) == where_given
+    assert ctx.account.private_bucket().route == "notebooks"
 
 
-def test_notebooks_without_the_method_fall_back_to_patterns(moto_url, build):
+def test_notebooks_naming_no_bucket_fall_back_to_patterns(moto_url, build):
     built = build(Scenario())
-    res = run(context(moto_url, built, notebooks=object()), "s3-private-bucket")
+    res = run(context(moto_url, built, mentions=()), "s3-private-bucket")
     assert res.status == "pass" and "sm-models-*" in res.evidence["identified_by"]
 
 
 def test_a_public_pattern_bucket_named_in_the_notebooks_is_not_the_private_one(moto_url, build):
     built = build(Scenario())
-    ctx = context(moto_url, built, notebooks=FakeNotebooks([built.resources["public_bucket"]]))
-    found = private_bucket(ctx, get_check("s3-private-bucket").params())
+    ctx = context(moto_url, built, mentions=[(built.resources["public_bucket"], None)])
+    found = ctx.account.private_bucket()
     assert found.name == built.resources["private_bucket"] and found.route == "name-pattern"
 
 
 def test_studio_bucket_does_not_count_by_name_pattern(moto_url, build):
     built = build(Scenario(studio_bucket=True, training_data="none", rainfall_job=False, credit_job=False))
-    ctx = context(moto_url, built)
-    params = get_check("s3-private-bucket").params(private_bucket_patterns=["sagemaker-*"])
-    assert private_bucket(ctx, params) is None  # Studio's bucket matches but does not count; nothing holds the prefix
+    ctx = context(moto_url, built, private_bucket_patterns=["sagemaker-*"])
+    assert ctx.account.private_bucket() is None  # Studio's bucket matches but does not count; nothing holds the prefix
 
 
 def test_studio_bucket_counts_by_the_lesson_prefix(moto_url, build):
@@ -433,16 +397,58 @@ def test_studio_bucket_counts_by_the_lesson_prefix(moto_url, build):
 
     studio = f"sagemaker-us-east-2-{built.account_id}"
     s3_backends[built.account_id]["aws"].put_object(studio, "austin-rainfall-regression/train/x.data", b"x")
-    found = private_bucket(context(moto_url, built), get_check("s3-private-bucket").params())
+    found = context(moto_url, built).account.private_bucket()
     assert found.name == studio and found.route == "lesson-prefix"
 
 
 def test_of_two_public_pattern_buckets_the_open_one_is_taken(moto_url, build):
     blocked = unique("public-share-0-old")  # created blocked in us-east-1 by the builder
     built = build(Scenario(extra_buckets=(blocked,)))
-    found = public_bucket(context(moto_url, built), get_check("s3-public-bucket").params())
+    found = context(moto_url, built).account.public_bucket()
     assert found.name == built.resources["public_bucket"]
     assert blocked in found.others
+
+
+def _rubric_with(tmp_path, shared=None, on_item=None):
+    """The shipped rubric with `shared` added to its shared params and `on_item` {item: params}
+    (the keys `on_item` sets are removed from the shared params)."""
+    import yaml
+
+    from grader.rubric import load_rubric, resolve
+
+    data = yaml.safe_load(resolve(None).read_text(encoding="utf-8"))
+    data["params"].update(shared or {})
+    for params in (on_item or {}).values():
+        for key in params:
+            data["params"].pop(key, None)
+    for entry in data["items"]:
+        entry.setdefault("params", {}).update((on_item or {}).get(entry["id"], {}))
+    path = tmp_path / "rubric.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return load_rubric(str(path))
+
+
+@pytest.mark.parametrize("where", ["shared", "item"])
+def test_private_bucket_patterns_set_once_make_every_item_name_the_same_bucket(build, grade, tmp_path, where):
+    """Two candidates: the lesson's `sm-models-*` bucket (the default patterns) and a `course-*` one
+    (the rubric's). Set once, in the shared params or on s3-private-bucket only (promoted to the run
+    level: the bug was that only that item then used them), the patterns make every S3 and
+    SageMaker item name the `course-*` bucket."""
+    custom = unique("course-bucket")
+    built = build(Scenario(extra_buckets=(custom,)))
+    patterns = {"private_bucket_patterns": ["course-*"]}
+    rubric = (_rubric_with(tmp_path, shared=patterns) if where == "shared"
+              else _rubric_with(tmp_path, on_item={"s3-private-bucket": patterns}))
+    assert rubric.run_params.private_bucket_patterns == ["course-*"]
+    report = grade(built, rubric=rubric)
+    named = {"s3-private-bucket": item(report, "s3-private-bucket").evidence["bucket"],
+             "s3-private-object": item(report, "s3-private-object").evidence["bucket"],
+             "sagemaker-rainfall-training": item(report, "sagemaker-rainfall-training").evidence["private_bucket"],
+             "sagemaker-rainfall-data": item(report, "sagemaker-rainfall-data").evidence["private_bucket"]}
+    assert named == dict.fromkeys(named, custom)
+    default = grade(built)  # the defaults take the lesson's bucket: the two candidates do disagree
+    assert item(default, "s3-private-bucket").evidence["bucket"] == built.resources["private_bucket"] != custom
+    assert item(default, "sagemaker-rainfall-data").evidence["private_bucket"] == built.resources["private_bucket"]
 
 
 def test_identification_is_computed_once_per_run(moto_url, build):
@@ -450,139 +456,12 @@ def test_identification_is_computed_once_per_run(moto_url, build):
     ctx = context(moto_url, built)
     for check_id in S3_ITEMS:
         run(ctx, check_id)
-    ops = ctx.aws.access.operations
+    ops = ctx.account.access.operations
     assert ops[("s3", "ListBuckets")] == 1
     # route (3) lists each bucket once with MaxKeys=1; the private bucket's objects once more
     assert ops[("s3", "ListObjectsV2")] <= 2 + 2
 
 
-# -- the policy analysis (pure) ------------------------------------------------------------------
-B = "bkt"
-OBJ = f"arn:aws:s3:::{B}/*"
-
-
-def stmt(**kw):
-    base = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": OBJ}
-    base.update(kw)
-    return {k: v for k, v in base.items() if v is not None}
-
-
-def pol(*statements):
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-@pytest.mark.parametrize(
-    ("policy", "key", "public"),
-    [
-        (None, "a.png", False),
-        (pol(stmt()), "a.png", True),
-        (pol(stmt()), None, True),
-        ({"Statement": stmt()}, "a.png", True),  # a single statement, not a list
-        (pol(stmt(Principal={"AWS": "*"})), "a.png", True),
-        (pol(stmt(Principal={"AWS": ["arn:aws:iam::123456789012:root", "*"]})), "a.png", True),
-        (pol(stmt(Principal={"AWS": "arn:aws:iam::123456789012:root"})), "a.png", False),
-        (pol(stmt(Principal={"Service": "cloudfront.amazonaws.com"})), "a.png", False),
-        (pol(stmt(Principal=None, NotPrincipal={"AWS": "arn:aws:iam::123456789012:root"})), "a.png", True),
-        (pol(stmt(Action="s3:*")), "a.png", True),
-        (pol(stmt(Action="s3:Get*")), "a.png", True),
-        (pol(stmt(Action="*")), "a.png", True),
-        (pol(stmt(Action="S3:getobject")), "a.png", True),
-        (pol(stmt(Action=["s3:ListBucket", "s3:GetObject"])), "a.png", True),
-        (pol(stmt(Action="s3:GetObjectAcl")), "a.png", False),
-        (pol(stmt(Action="s3:PutObject")), "a.png", False),
-        (pol(stmt(Action="s3:List*")), "a.png", False),
-        (pol(stmt(Action=None, NotAction="s3:DeleteObject")), "a.png", True),
-        (pol(stmt(Action=None, NotAction="s3:Get*")), "a.png", False),
-        (pol(stmt(Resource=f"arn:aws:s3:::{B}")), "a.png", False),
-        (pol(stmt(Resource="arn:aws:s3:::other/*")), "a.png", False),
-        (pol(stmt(Resource=f"arn:aws:s3:::{B}/public/*")), "public/a.png", True),
-        (pol(stmt(Resource=f"arn:aws:s3:::{B}/public/*")), "private/a.png", False),
-        (pol(stmt(Resource=f"arn:aws:s3:::{B}/public/*")), None, True),
-        (pol(stmt(Resource=f"arn:aws:s3:::{B}/*.png")), "faces/a.png", True),
-        (pol(stmt(Resource=f"arn:aws:s3:::{B}/*.png")), "a.csv", False),
-        (pol(stmt(Resource="arn:aws:s3:::*")), "a.png", True),
-        (pol(stmt(Resource="*")), "a.png", True),
-        (pol(stmt(Resource="arn:aws:s3:::bk?/*")), "a.png", True),
-        (pol(stmt(Resource=None, NotResource=f"arn:aws:s3:::{B}/private/*")), "a.png", True),
-        (pol(stmt(Resource=None, NotResource=f"arn:aws:s3:::{B}/private/*")), "private/a.png", False),
-        (pol(stmt(Resource=None, NotResource=f"arn:aws:s3:::{B}/*")), None, False),
-        (pol(stmt(Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})), "a.png", False),
-        (pol(stmt(Effect="Deny")), "a.png", False),
-        (pol(stmt(), stmt(Effect="Deny")), "a.png", False),
-        (pol(stmt(), stmt(Effect="Deny", Action="s3:*")), None, False),
-        (pol(stmt(), stmt(Effect="Deny", Resource=f"arn:aws:s3:::{B}/secret/*")), "a.png", True),
-        (pol(stmt(), stmt(Effect="Deny", Resource=f"arn:aws:s3:::{B}/secret/*")), "secret/k.txt", False),
-        (pol(stmt(), stmt(Effect="Deny", Resource=f"arn:aws:s3:::{B}/secret/*")), None, True),
-        (pol(stmt(), stmt(Effect="Deny", Principal={"AWS": "arn:aws:iam::123456789012:user/x"})), "a.png", True),
-        (pol(stmt(), stmt(Effect="Deny", Principal=None, NotPrincipal={"AWS": "arn:aws:iam::1:root"})), "a.png",
-         False),
-        (pol(stmt(), stmt(Effect="Deny", Action=None, NotAction="s3:GetObject")), "a.png", True),
-        (pol(stmt(), stmt(Effect="Deny", Action="s3:PutObject")), "a.png", True),
-        (pol(stmt(), stmt(Effect="Deny", Condition={"Bool": {"aws:SecureTransport": "false"}})), "a.png", True),
-        (pol(stmt(), stmt(Effect="Deny", Condition={"StringNotEquals": {"aws:SourceVpce": "vpce-1"}})), "a.png",
-         False),
-        (pol(stmt(Effect="Audit")), "a.png", False),
-        (pol("not a statement", stmt()), "a.png", True),
-    ],
-)
-def test_policy_analysis(policy, key, public):
-    assert analyse_policy(policy, B, key).public is public
-
-
-def test_conditional_deny_is_conservative_in_each_direction():
-    policy = pol(stmt(Sid="Read"), stmt(Sid="VpcOnly", Effect="Deny",
-                                        Condition={"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}))
-    analysis = analyse_policy(policy, B, "a.png")
-    assert analysis.public is False  # s3-public-object does not call it public
-    assert analysis.possibly_public is True  # s3-private-object does not count on it
-    assert analysis.conditional_denies == ["VpcOnly"]
-
-
-def test_statement_labels_and_evidence():
-    analysis = analyse_policy(pol(stmt(), stmt(Sid="Cond", Condition={"Bool": {"aws:SecureTransport": "true"}})),
-                              B, "a.png")
-    assert analysis.allows == ["#1"] and analysis.conditional_allows == ["Cond"]
-    assert analysis.evidence() == {"public_allow_statements": ["#1"], "conditional_allows": ["Cond"]}
-    assert analyse_policy(None, B).evidence() == {"bucket_policy": "none"}
-
-
-@pytest.mark.parametrize(
-    ("statement", "grants"),
-    [
-        (stmt(Action="s3:ListBucket", Resource=f"arn:aws:s3:::{B}"), True),
-        (stmt(Action="s3:PutObject"), True),
-        (stmt(Action="ec2:*", Resource="*"), False),
-        (stmt(Principal={"AWS": "arn:aws:iam::123456789012:root"}, Action="s3:*"), False),
-        (stmt(Resource="arn:aws:s3:::other"), False),
-    ],
-)
-def test_any_action_analysis_for_the_policy_status_fallback(statement, grants):
-    assert analyse_policy(pol(statement), B, None, None).grants_public is grants
-
-
-def test_wildcards():
-    assert glob_match("arn:aws:s3:::b/*", "arn:aws:s3:::b/a/b/c.png")
-    assert not glob_match("arn:aws:s3:::b/?", "arn:aws:s3:::b/ab")
-    assert glob_match("S3:GET*", "s3:getobject", case=False)
-    assert covers_some("arn:aws:s3:::*", "arn:aws:s3:::b/")
-    assert not covers_some("arn:aws:s3:::b", "arn:aws:s3:::b/")
-    assert not covers_some("arn:aws:s3:::c*/x", "arn:aws:s3:::b/")
-    assert covers_all("arn:aws:s3:::b/*", "arn:aws:s3:::b/")
-    assert covers_all("arn:aws:s3:::b*", "arn:aws:s3:::b/")
-    assert not covers_all("arn:aws:s3:::b/p/*", "arn:aws:s3:::b/")
-    assert not covers_all("arn:aws:s3:::b/?", "arn:aws:s3:::b/")
-
-
-def test_public_grants_and_object_url():
-    grants = [
-        {"Grantee": {"Type": "CanonicalUser", "ID": "x"}, "Permission": "FULL_CONTROL"},
-        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"},
-        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"},
-         "Permission": "FULL_CONTROL"},
-        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
-         "Permission": "WRITE_ACP"},
-    ]
-    assert public_grants(grants) == ["AllUsers READ", "AuthenticatedUsers FULL_CONTROL"]
-    assert public_grants(grants, authenticated=False) == ["AllUsers READ"]
+def test_object_url():
     assert object_url("b", "ca-central-1", "faces/happy face.png") == \
         "https://b.s3.ca-central-1.amazonaws.com/faces/happy%20face.png"

@@ -16,19 +16,11 @@ import numpy as np
 import pytest
 from botocore.stub import Stubber
 
-from checks.sagemaker import (
-    ScanParams,
-    complete_records,
-    decode_recordio,
-    is_builtin_linear_learner,
-    job_analysis,
-    sibling_test_folder,
-)
-from grader.aws.facts import AccountFacts
+from checks.sagemaker import complete_records, decode_recordio, sibling_test_folder
 from grader.aws.session import AwsAccess, AwsTarget
-from grader.context import Context
 from grader.demo.scenario import Scenario, recordio
-from grader.models import StudentInfo
+from grader.facts.jobs import is_builtin_linear_learner
+from tests.checks.helpers import account_context
 from tests.conftest import item
 from tests.faults import error_response
 
@@ -171,8 +163,8 @@ def test_full_grade_stays_within_the_call_budget(build, grade):
 def test_list_training_jobs_pagination_and_bounded_describes(in_process):
     """moto ignores page sizes, so the two pages come from botocore's Stubber: both pages are read,
     and only the Completed job is described."""
-    facts = AccountFacts(AwsAccess(AwsTarget()))
-    client = facts.access.client("sagemaker", "us-east-2")
+    ctx = account_context(AwsAccess(AwsTarget()), regions=["us-east-2"])
+    client = ctx.account.access.client("sagemaker", "us-east-2")
     t = datetime(2026, 11, 28, tzinfo=UTC)
     summary = {"TrainingJobArn": "arn:aws:sagemaker:us-east-2:123456789012:training-job/x", "CreationTime": t}
     described = {
@@ -194,14 +186,13 @@ def test_list_training_jobs_pagination_and_bounded_describes(in_process):
             {**summary, "TrainingJobName": "linear-learner-2", "TrainingJobStatus": "Completed"}]},
             {"NextToken": "p2"})
         stub.add_response("describe_training_job", described, {"TrainingJobName": "linear-learner-2"})
-        ctx = Context(student=StudentInfo(id="s"), aws=facts)
-        analysis = job_analysis(ctx, ScanParams(regions=["us-east-2"]))
+        analysis = ctx.account.job_analysis()
         stub.assert_no_pending_responses()
     assert [s["TrainingJobName"] for _, s in analysis.scan.items()] == ["linear-learner-1", "linear-learner-2"]
     assert analysis.completed == 1
     [job] = analysis.with_predictor("binary_classifier")  # the JSON-quoted value is understood
     assert job.final_metrics == [{"metric": "test:binary_classification_accuracy", "value": 0.77}]
-    assert job_analysis(ctx, ScanParams(regions=["us-east-2"])) is analysis  # memoised: no more calls
+    assert ctx.account.job_analysis() is analysis  # computed once per run: no more calls
 
 
 @pytest.mark.parametrize(
@@ -234,7 +225,7 @@ def test_recordio_decodes_a_truncated_prefix_and_rejects_csv():
 
 
 def test_recordio_float64_and_unlabelled_records():
-    from grader.sdk import sagemaker_common
+    from grader.demo.sagemaker_sdk import sagemaker_common
 
     buf = io.BytesIO()
     sagemaker_common().write_numpy_to_dense_tensor(buf, np.array([[1.0], [2.0]]))  # float64, no labels
