@@ -68,27 +68,27 @@ class _Stub:
         self.sagemaker = type("SM", (), {"training_jobs": lambda _self, region: [{"TrainingJobName": j}
                                                                                for j in jobs]})()
 
-    def regions(self, spec: Any) -> tuple[list[str], list[str], str]:
-        return ["us-east-2"], [], "benchmark"
+    def training_jobs(self) -> Any:
+        from grader.facts.regions import RegionScan
 
-    def across(self, regions: list[str], fetch: Any) -> tuple[dict[str, Any], dict[str, str]]:
-        return {r: fetch(r) for r in regions}, {}
+        return RegionScan("training jobs", ["us-east-2"], [], "benchmark",
+                          {"us-east-2": self.sagemaker.training_jobs("us-east-2")}, {})
 
 
 def read_and_check(path: Path) -> list[str]:
     """Read one notebook as the credit notebook of a submission and run every notebook check."""
+    from checks import load_checks
     from grader.context import Context
     from grader.engine import run_check
     from grader.models import StudentInfo
     from grader.notebooks import LESSON_NOTEBOOKS, Notebook, collect, read_notebook
-    from grader.registry import load_checks
 
     checks = load_checks()
     credit = read_notebook(path, "credit", LESSON_NOTEBOOKS["credit"])
     rainfall = Notebook(role="rainfall", expected_name=LESSON_NOTEBOOKS["rainfall"], problem="not in this benchmark")
     sub = collect(path.parent, rainfall, credit)
     aws = _Stub(["sm-models-20200330-1244"], ["linear-learner-2020-03-30-13-21-40-623"])
-    ctx = Context(student=StudentInfo(id="bench"), aws=aws, notebooks=sub)  # type: ignore[arg-type]
+    ctx = Context(student=StudentInfo(id="bench"), account=aws, submission=sub)  # type: ignore[arg-type]
     statuses = []
     for cid in ("nb-credit-executed", "nb-credit-accuracy", "nb-credit-workflow", "nb-evidence-link"):
         spec = checks[cid]

@@ -17,6 +17,7 @@ from collections import Counter
 import pytest
 import yaml
 
+from checks import load_checks
 from grader.access_policy import (
     ACTION_FOR_OPERATION,
     IDENTITY_ACTION,
@@ -25,13 +26,14 @@ from grader.access_policy import (
     policy_for,
 )
 from grader.aws.facts import AccountFacts
+from grader.aws.regions import Regions
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.cli import main
-from grader.context import Context
+from grader.context import make_context
 from grader.demo.scenario import Scenario
 from grader.engine import load_notebooks, run_check
 from grader.models import StudentInfo
-from grader.registry import REGISTRY, CheckSpec, NoParams, load_checks
+from grader.registry import REGISTRY, CheckSpec, NoParams
 from grader.rubric import load_rubric
 from tests.test_self_check import write_lesson_notebooks
 
@@ -313,8 +315,8 @@ def test_each_check_declares_every_action_it_needs(build, moto_url, tmp_path, sc
     for item in rubric.items:
         spec = rubric.spec_for(item)
         before, before_unsigned = Counter(access.operations), Counter(access.unsigned_operations)
-        ctx = Context(student=StudentInfo(id="s1"), aws=AccountFacts(access), notebooks=notebooks,
-                      regions_override=["us-east-2", "ca-central-1", "us-west-2"])
+        ctx = make_context(StudentInfo(id="s1"), AccountFacts(access), notebooks, rubric,
+                           Regions(("us-east-2", "ca-central-1", "us-west-2")))
         run_check(spec, ctx, rubric.params_for(item.id))
         sent = (access.operations - before) - (access.unsigned_operations - before_unsigned)
         own = {"Version": "2012-10-17", "Statement": [{"Action": [*spec.permissions, IDENTITY_ACTION]}]}

@@ -17,9 +17,9 @@ from pathlib import Path
 import boto3
 import pytest
 
+from checks import get_check
 from grader.cli import main
 from grader.demo.scenario import Scenario
-from grader.registry import get_check
 from grader.terminal import print_student_summary
 
 FEW_REGIONS = "us-east-2,ca-central-1,us-west-2"

@@ -14,16 +14,17 @@ import pytest
 import yaml
 from moto import mock_aws
 
+from checks import load_checks
 from checks._common import Params
 from checks.notebooks import AccuracyParams, EvidenceParams, ExecutedParams
 from grader.aws.facts import AccountFacts
+from grader.aws.regions import Regions
 from grader.aws.session import AwsAccess, AwsTarget
-from grader.context import Context
+from grader.context import Context, make_context
 from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, write_submission
 from grader.engine import evaluate, run_check
 from grader.models import Status, StudentInfo
 from grader.notebooks import read_submission
-from grader.registry import load_checks
 from grader.rubric import load_rubric
 
 RUBRIC = Path(__file__).resolve().parents[2] / "rubrics" / "sagemaker-13.2.yaml"
@@ -45,7 +46,7 @@ def grade_nb(tmp_path, rubric):
         if folder is None:
             folder = write_submission(tmp_path / f"s{next(counter)}", rainfall=rainfall or rainfall_notebook(),
                                       credit=credit or credit_notebook(), **names)
-        ctx = Context(student=StudentInfo(id="s"), notebooks=read_submission(folder))
+        ctx = Context(student=StudentInfo(id="s"), submission=read_submission(folder))
         checks = load_checks()
         return {item: run_check(checks[item], ctx, rubric.params_for(item)) for item in NB_ITEMS[:5]}
 
@@ -181,7 +182,7 @@ def test_accuracy_alone_cannot_be_told_from_a_constant_model(grade_nb):
 
 def test_thresholds_are_parameters(tmp_path):
     folder = write_submission(tmp_path, rainfall=rainfall_notebook(), credit=credit_notebook())
-    ctx = Context(student=StudentInfo(id="s"), notebooks=read_submission(folder))
+    ctx = Context(student=StudentInfo(id="s"), submission=read_submission(folder))
     spec = load_checks()["nb-credit-accuracy"]
     assert status(run_check(spec, ctx, AccuracyParams(min_accuracy=0.8))) == "fail"
     assert status(run_check(spec, ctx, AccuracyParams(leak_warning_above=0.75))) == "warn"
@@ -191,7 +192,7 @@ def test_thresholds_are_parameters(tmp_path):
 def test_rounding_slack_is_a_parameter(tmp_path):
     # 0.78 printed (rounding 0.005) against a confusion matrix worth 0.77 exactly: 0.01 apart
     folder = write_submission(tmp_path, rainfall=rainfall_notebook(), credit=credit_notebook(edited_accuracy=0.78))
-    ctx = Context(student=StudentInfo(id="s"), notebooks=read_submission(folder))
+    ctx = Context(student=StudentInfo(id="s"), submission=read_submission(folder))
     spec = load_checks()["nb-credit-accuracy"]
     res = run_check(spec, ctx, AccuracyParams())
     assert status(res) == "fail" and "disagree" in res.message
@@ -352,8 +353,8 @@ def aws_ctx(monkeypatch, tmp_path):
             folder = write_submission(tmp_path / "nb", rainfall=rainfall or rainfall_notebook(),
                                       credit=credit or credit_notebook())
             facts = AccountFacts(AwsAccess(AwsTarget()))
-            return Context(student=StudentInfo(id="s"), aws=facts, notebooks=read_submission(folder),
-                           regions_override=["us-east-2"])
+            return make_context(StudentInfo(id="s"), facts, read_submission(folder), load_rubric(),
+                                Regions(("us-east-2",)))
 
         yield make
 
@@ -403,7 +404,7 @@ def test_evidence_link_errors_when_a_region_cannot_be_listed(aws_ctx, monkeypatc
     def denied(region):
         raise FactError(f"training jobs in {region}", "access denied (AccessDeniedException)")
 
-    monkeypatch.setattr(ctx.aws.sagemaker, "training_jobs", denied)
+    monkeypatch.setattr(ctx.account.sagemaker, "training_jobs", denied)
     res = link(ctx)
     assert status(res) == "error" and "may be there" in res.message
     assert res.evidence["region_errors"] == {"us-east-2": "access denied (AccessDeniedException)"}

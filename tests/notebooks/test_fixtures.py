@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from checks import load_checks
 from grader.context import Context
 from grader.engine import run_check
 from grader.models import StudentInfo
 from grader.notebooks import read_submission
-from grader.registry import load_checks
 from grader.rubric import load_rubric
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "notebooks"
@@ -28,7 +28,7 @@ def rubric():
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_every_notebook_item_passes(case, rubric):
     sub = read_submission(DATA / case)
-    ctx = Context(student=StudentInfo(id=case), notebooks=sub)
+    ctx = Context(student=StudentInfo(id=case), submission=sub)
     checks = load_checks()
     for item in LOCAL_ITEMS:
         res = run_check(checks[item], ctx, rubric.params_for(item))

@@ -9,6 +9,7 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from checks import load_checks
 from grader.context import Context
 from grader.engine import run_check
 from grader.models import CheckResult, StudentInfo
@@ -28,7 +29,6 @@ from grader.notebooks.parsers.figures import bare_number, bare_tuple, find_accur
 from grader.notebooks.parsers.regression import find_r2, find_rmse
 from grader.notebooks.parsers.tables import find_html_grids, find_text_grids
 from grader.notebooks.text import clean_text, numbers_in, strip_comments
-from grader.registry import load_checks
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -108,7 +108,7 @@ NOTEBOOK = st.fixed_dictionaries({
 
 def _grade(nb: Notebook) -> list[CheckResult]:
     sub = collect(nb.path or __import__("pathlib").Path("."), nb, nb)
-    ctx = Context(student=StudentInfo(id="p"), notebooks=sub)
+    ctx = Context(student=StudentInfo(id="p"), submission=sub)
     checks = load_checks()
     out = []
     for item in ("nb-rainfall-executed", "nb-rainfall-metrics", "nb-credit-executed", "nb-credit-accuracy",

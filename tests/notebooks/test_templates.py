@@ -8,11 +8,11 @@ import nbformat
 import pytest
 
 import student_templates
+from checks import load_checks
 from grader.context import Context
 from grader.engine import run_check
 from grader.models import StudentInfo
 from grader.notebooks import read_submission
-from grader.registry import load_checks
 from grader.rubric import load_rubric
 
 FOLDER = student_templates.files()
@@ -54,7 +54,7 @@ def test_data_files_and_provenance():
 def test_grading_the_unexecuted_templates_fails_executed_items_without_crashing():
     sub = read_submission(FOLDER)
     assert sub.rainfall.notebook.ok and sub.credit.notebook.ok
-    ctx = Context(student=StudentInfo(id="template"), notebooks=sub)
+    ctx = Context(student=StudentInfo(id="template"), submission=sub)
     rubric = load_rubric()
     checks = load_checks()
     statuses = {item: run_check(checks[item], ctx, rubric.params_for(item)).status.value

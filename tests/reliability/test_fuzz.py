@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from checks import load_checks
 from grader.context import Context
 from grader.engine import run_check
 from grader.errors import InputError
@@ -26,7 +27,6 @@ from grader.models import Status, StudentInfo
 from grader.notebooks import parse_notebook, read_submission
 from grader.notebooks import text as T
 from grader.notebooks.parsers import classification_report, confusion, figures, regression, tables
-from grader.registry import load_checks
 from grader.roster import parse_roster
 
 FUZZ = settings(max_examples=100, deadline=3000, suppress_health_check=[HealthCheck.too_slow],
@@ -103,7 +103,7 @@ NOTEBOOK_ITEMS = [spec for spec in load_checks().values() if spec.category == "N
 def grade_notebooks(submission) -> dict[str, str]:
     """Every notebook item that needs no AWS, over the submission: item id -> status. An item
     that raised (run_check's "Internal error") fails the property."""
-    ctx = Context(student=StudentInfo(id="fuzz"), notebooks=submission)
+    ctx = Context(student=StudentInfo(id="fuzz"), submission=submission)
     out = {}
     for spec in NOTEBOOK_ITEMS:
         res = run_check(spec, ctx, spec.params())
