@@ -39,8 +39,6 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-NoParams = Params  # the former name, kept for callers
-
 
 @dataclass(frozen=True)
 class CheckSpec:

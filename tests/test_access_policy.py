@@ -33,7 +33,7 @@ from grader.context import make_context
 from grader.demo.scenario import Scenario
 from grader.engine import load_notebooks, run_check
 from grader.models import StudentInfo
-from grader.registry import REGISTRY, CheckSpec, NoParams
+from grader.registry import REGISTRY, CheckSpec, Params
 from grader.rubric import load_rubric
 from tests.test_self_check import write_lesson_notebooks
 
@@ -141,7 +141,7 @@ def test_policy_follows_the_rubric_not_a_fixed_list(tmp_path, capsys):
 @pytest.mark.parametrize("bad", ["s3:PutObject", "s3:*", "s3:Get*", "*", "iam:CreateAccessKey", "s3:DeleteBucket",
                                  "sagemaker:StopTrainingJob", "s3 GetObject", "S3:GetObject"])
 def test_a_check_declaring_a_non_read_action_stops_the_command(tmp_path, capsys, monkeypatch, bad):
-    spec = CheckSpec(id="test-writer", title="t", category="S3", func=lambda ctx, params: None, params=NoParams,
+    spec = CheckSpec(id="test-writer", title="t", category="S3", func=lambda ctx, params: None, params=Params,
                      permissions=("s3:ListAllMyBuckets", bad), remediation="-")
     load_checks()
     monkeypatch.setitem(REGISTRY, "test-writer", spec)

@@ -272,8 +272,7 @@ class AccountFacts:
     def __init__(self, access: AwsAccess, *, region_workers: int = 8):
         self.access = access
         self.region_workers = region_workers
-        self.identity = access.identity()
-        self.account_id: str | None = self.identity.get("Account")
+        self.account_id: str | None = access.identity().get("Account")
         self.iam = IamFacts(access)
         self.s3 = S3Facts(access, self.account_id)
         self.sagemaker = SageMakerFacts(access)
