@@ -32,7 +32,7 @@ def _submission(ctx: Context) -> Submission:
     return ctx.submission
 
 
-def _account_jobs(ctx: Context, params: EvidenceParams) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
+def _account_jobs(ctx: Context) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
     """(training-job name -> region, listing errors by region, what was scanned) of the regions scanned
     (the run's regions: the rubric-level `regions`, or the command's)."""
     scan = ctx.account.training_jobs()
@@ -383,7 +383,7 @@ def nb_evidence_link(ctx: Context, params: EvidenceParams) -> CheckResult:
         missing += [f"bucket {m.name} ({m.where})" for m in buckets if m.name not in names]
     errors: dict[str, str] = {}
     if jobs:
-        where_job, errors, evidence["regions"] = _account_jobs(ctx, params)
+        where_job, errors, evidence["regions"] = _account_jobs(ctx)
         evidence["training_jobs"] = [{**m.evidence(), "region": where_job.get(m.name)} for m in jobs[:20]]
         absent = [m for m in jobs if m.name not in where_job]
         if absent and errors:
