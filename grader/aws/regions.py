@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from grader.errors import InputError
 
@@ -40,6 +41,7 @@ class Regions:
 EVERY_REGION = Regions()
 
 
+@cache
 def known_regions() -> frozenset[str]:
     """Every region botocore knows, in every partition (aws, aws-cn, aws-us-gov, ...)."""
     from grader.aws.session import shared_loader
