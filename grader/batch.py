@@ -39,8 +39,16 @@ from grader.engine import GradeRequest, error_report, grade_student
 from grader.errors import ExitCode, GraderError
 from grader.models import StudentInfo
 from grader.output import atomic_write, ensure_out_dir
+from grader.overrides import Overrides, apply_overrides, read_overrides
 from grader.progress import Progress
-from grader.resume import build_class, complete_formats, remove_stale_temp_files, resumable
+from grader.resume import (
+    CLASS_LINK,
+    build_class,
+    keep_resumed,
+    remove_stale_temp_files,
+    resumable,
+    rubric_points,
+)
 from grader.roster import Roster, RosterEntry, read_roster
 from grader.rubric import Rubric, load_rubric
 
@@ -120,8 +128,12 @@ def run_batch(
     synthetic: bool = False,
     progress: Progress | None = None,
     access_factory: AccessFactory | None = None,
+    overrides: Path | str | None = None,
 ) -> BatchResult:
     """Grade every student of `roster` into the folder `out`; see the module doc.
+
+    `overrides`: a TA's overrides.csv (grader.overrides), checked against the roster and the
+    rubric before anything is graded, and applied to every student, graded now or resumed.
 
     `regions`: the command's `--regions` (None: the rubric's); a roster row's own `regions` wins.
     `access_factory(target) -> AwsAccess` replaces how a student's AWS access is made (the
@@ -138,6 +150,9 @@ def run_batch(
     rubric = load_rubric(rubric_ref)
     if not isinstance(roster, Roster):
         roster = read_roster(roster)
+    decisions = read_overrides(overrides) if overrides is not None else None
+    if decisions is not None:
+        decisions.check_against({e.student_id for e in roster}, rubric_points(rubric))
     out = ensure_out_dir(Path(out))
     students_dir = out / "students"
     remove_stale_temp_files(out)
@@ -150,12 +165,12 @@ def run_batch(
     for entry in roster:
         done = resumable(students_dir / entry.folder, entry, rubric) if resume else None
         if done is not None:
-            complete_formats(done, students_dir / entry.folder, fmt)
+            done = keep_resumed(done, students_dir / entry.folder, fmt, decisions, rubric_points(rubric))
             outcomes[entry.student_id] = _outcome(entry, done, resumed=True)
         else:
             todo.append(entry)
 
-    grader = _StudentGrader(rubric, fmt, students_dir, endpoint_url, regions, synthetic, access_factory)
+    grader = _StudentGrader(rubric, fmt, students_dir, endpoint_url, regions, synthetic, access_factory, decisions)
     progress.start(len(roster.entries), resumed=len(outcomes))
     for outcome in outcomes.values():
         progress.advance(outcome)
@@ -236,7 +251,8 @@ class _StudentGrader:
     """Grades one roster entry and writes their files; never raises for the student's problems."""
 
     def __init__(self, rubric: Rubric, formats: list[str], students_dir: Path, endpoint_url: str | None,
-                 regions: list[str] | None, synthetic: bool, access_factory: AccessFactory | None):
+                 regions: list[str] | None, synthetic: bool, access_factory: AccessFactory | None,
+                 overrides: Overrides | None = None):
         self.rubric = rubric
         self.formats = formats
         self.students_dir = students_dir
@@ -244,6 +260,8 @@ class _StudentGrader:
         self.regions = regions
         self.synthetic = synthetic
         self.access_factory = access_factory
+        self.overrides = overrides
+        self.points = rubric_points(rubric)
 
     def request(self, entry: RosterEntry) -> GradeRequest:
         regions = entry.regions if entry.regions is not None else self.regions
@@ -261,7 +279,8 @@ class _StudentGrader:
     def grade(self, entry: RosterEntry) -> Outcome:
         folder = self.students_dir / entry.folder
         request = self.request(entry)
-        report = self._report(entry, request, folder)
+        report = apply_overrides(self._report(entry, request, folder), self.overrides, self.points)
+        report.class_report = CLASS_LINK
         data = report.to_dict()
         from reports import write_student
 

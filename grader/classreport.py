@@ -24,13 +24,17 @@ The shape (every key always present)::
       "students": [                        # in the order given (roster order)
         {"student": {"id", "name", "email", "account_id"},
          "status": "pass|fail|error", "score": {"earned", "possible", "percent"},
-         "items": [{"id", "status", "points": {"earned", "possible"}}],
+         "items": [{"id", "status", "points": {"earned", "possible"}, "review", "override"}],
          "message": str | None,           # why, for a student who could not be graded
+         "review": [{"item", "kind", "reason", "resolved"}], "needs_review": bool,
+         "incomplete": [input names], "complete": bool,  # e.g. ["notebooks"]: not given
          "synthetic": bool, "generated_at": str | None,
          "report": "students/<safe id>/report.html"}                    # link for index.html
       ],
       "stats": {
-        "count", "graded", "errors", "passing",          # students
+        "count", "graded", "errors",                     # students
+        "passing",                                       # graded, complete, every item passing
+        "incomplete", "needs_review",                    # students missing an input / flagged
         "mean", "median", "min", "max",                  # percent of graded students (None if none)
         "mean_earned",                                   # points, graded students
         "status_counts": {"pass", "fail", "error"},
@@ -39,9 +43,10 @@ The shape (every key always present)::
                    "counts": {status: n for the seven statuses},
                    "assessed",                           # students with pass/warn/partial/fail/error
                    "not_passing",                        # (partial+fail+error) / assessed, or None
-                   "mean_earned", "rank"}],              # rank 1 = the hardest lesson step
+                   "mean_earned", "rank",                # rank 1 = the hardest lesson step
+                   "students_not_passing"}],             # ids with partial/fail/error
         "hardest": [item ids, hardest first],
-        "needs_person": [{"student", "name", "reason", "items"}]
+        "needs_person": [{"student", "name", "reason", "items", "flags", "report", "graded"}]
       }
     }
 
@@ -60,7 +65,7 @@ from pydantic import BaseModel
 from grader import __version__
 from grader.models import ASSESSED as _ASSESSED
 from grader.models import CLASS_SCHEMA as SCHEMA
-from grader.models import FAILING, STATUS_ORDER, Score, Status, StudentInfo
+from grader.models import FAILING, STATUS_ORDER, Override, Review, ReviewFlag, Score, Status, StudentInfo
 from grader.output import safe_name
 
 STATUSES = tuple(str(s) for s in STATUS_ORDER)
@@ -73,6 +78,8 @@ class ClassItem(BaseModel):
     id: str
     status: Status
     points: dict[str, float]
+    review: Review | None = None
+    override: Override | None = None
 
 
 class ClassStudent(BaseModel):
@@ -81,6 +88,8 @@ class ClassStudent(BaseModel):
     score: Score
     items: list[ClassItem] = []
     message: str | None = None
+    review: list[ReviewFlag] = []
+    incomplete: list[str] = []
     synthetic: bool = False
     generated_at: str | None = None
 
@@ -170,6 +179,11 @@ def _student_entry(report: dict[str, Any]) -> dict[str, Any]:
     message = report.get("message")
     if status == "error" and not message:
         message = "Could not be graded (no reason was recorded)."
+    review = [dict(f) for f in report.get("review") or [] if isinstance(f, dict)]
+    if "review" not in report:  # a report saved before review flags existed: its error items
+        review = [{"item": str(i.get("id")), "kind": "error", "reason": str(i.get("message") or ""), "resolved": False}
+                  for i in report.get("items") or [] if isinstance(i, dict) and i.get("status") == "error"]
+    incomplete = [str(x) for x in report.get("incomplete") or []]
     return {
         "student": {k: student.get(k) for k in ("id", "name", "email", "account_id")},
         "status": status,
@@ -178,22 +192,31 @@ def _student_entry(report: dict[str, Any]) -> dict[str, Any]:
             "possible": float(score.get("possible") or 0.0),
             "percent": float(score.get("percent") or 0.0),
         },
-        "items": [
-            {
-                "id": str(i.get("id")),
-                "status": i.get("status"),
-                "points": {
-                    "earned": float((i.get("points") or {}).get("earned") or 0.0),
-                    "possible": float((i.get("points") or {}).get("possible") or 0.0),
-                },
-            }
-            for i in report.get("items") or []
-        ],
+        "items": [_item_entry(i) for i in report.get("items") or []],
         "message": message,
+        "review": review,
+        "needs_review": any(not f.get("resolved") for f in review),
+        "incomplete": incomplete,
+        "complete": status != "error" and not incomplete,
         "synthetic": bool(report.get("synthetic")),
         "generated_at": report.get("generated_at"),
         "report": f"students/{safe_name(sid)}/report.html",
     }
+
+
+def _item_entry(item: dict[str, Any]) -> dict[str, Any]:
+    entry = {
+        "id": str(item.get("id")),
+        "status": item.get("status"),
+        "points": {
+            "earned": float((item.get("points") or {}).get("earned") or 0.0),
+            "possible": float((item.get("points") or {}).get("possible") or 0.0),
+        },
+    }
+    for key in ("review", "override"):  # only when there is one: keeps a class of thousands small
+        if item.get(key):
+            entry[key] = item[key]
+    return entry
 
 
 def _round(value: float | None) -> float | None:
@@ -214,6 +237,7 @@ def _stats(items: list[dict[str, Any]], students: list[dict[str, Any]]) -> dict[
     for n, item in enumerate(items):
         counts = dict.fromkeys(STATUSES, 0)
         earned = []
+        not_passing_ids: list[str] = []
         for s in graded:
             found = next((i for i in s["items"] if i["id"] == item["id"]), None)
             if found is None:
@@ -221,6 +245,8 @@ def _stats(items: list[dict[str, Any]], students: list[dict[str, Any]]) -> dict[
             counts[found["status"]] = counts.get(found["status"], 0) + 1
             if found["status"] in ASSESSED:
                 earned.append(found["points"]["earned"])
+            if found["status"] in NOT_PASSING:
+                not_passing_ids.append(str(s["student"]["id"]))
         assessed = sum(counts[st] for st in ASSESSED)
         not_passing = sum(counts[st] for st in NOT_PASSING) / assessed if assessed else None
         item_stats.append({
@@ -229,6 +255,7 @@ def _stats(items: list[dict[str, Any]], students: list[dict[str, Any]]) -> dict[
             "assessed": assessed,
             "not_passing": None if not_passing is None else round(not_passing, 4),
             "mean_earned": round(statistics.fmean(earned), 2) if earned else None,
+            "students_not_passing": not_passing_ids,
             "_order": n,
         })
 
@@ -244,23 +271,28 @@ def _stats(items: list[dict[str, Any]], students: list[dict[str, Any]]) -> dict[
     for stat in item_stats:
         del stat["_order"]
 
-    needs_person: list[dict[str, Any]] = []  # not graded first, then items not checked; roster order
+    needs_person: list[dict[str, Any]] = []  # not graded first, then flagged students; roster order
     for s in students:
         if s["status"] == "error":
             needs_person.append({"student": s["student"]["id"], "name": s["student"]["name"],
-                                 "reason": s["message"], "items": []})
+                                 "reason": s["message"], "items": [], "flags": [], "report": s["report"], "graded": False})
             continue
-        errors = [i["id"] for i in s["items"] if i["status"] == "error"]
-        if errors:
+        flags = [f for f in s["review"] if not f.get("resolved")]
+        if flags:
+            kinds = list(dict.fromkeys(str(f.get("kind")) for f in flags))
             needs_person.append({"student": s["student"]["id"], "name": s["student"]["name"],
-                                 "reason": f"{len(errors)} item(s) could not be checked", "items": errors})
+                                 "reason": f"{len(flags)} flag(s): {', '.join(kinds)}",
+                                 "items": [f["item"] for f in flags if f.get("item")], "flags": flags,
+                                 "report": s["report"], "graded": True})
 
-    needs_person.sort(key=lambda p: bool(p["items"]))
+    needs_person.sort(key=lambda p: p["graded"])
     return {
         "count": len(students),
         "graded": len(graded),
         "errors": len(students) - len(graded),
-        "passing": sum(1 for s in graded if s["status"] == "pass"),
+        "passing": sum(1 for s in graded if s["status"] == "pass" and s["complete"]),
+        "incomplete": sum(1 for s in graded if not s["complete"]),
+        "needs_review": sum(1 for s in students if s["needs_review"]),
         "mean": _round(statistics.fmean(percents)) if percents else None,
         "median": _round(statistics.median(percents)) if percents else None,
         "min": _round(min(percents)) if percents else None,

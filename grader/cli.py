@@ -14,18 +14,15 @@ from pathlib import Path
 import click
 
 from grader import __version__
-from grader.errors import ExitCode, GraderError, InputError
+from grader.errors import ExitCode, GraderError
 
 
 def _regions(value: str | None) -> list[str] | None:
-    if value is None or value.strip() == "all":
-        return None if value is None else ["all"]
-    regions = [r.strip() for r in value.split(",") if r.strip()]
-    if not regions:
-        raise InputError("--regions: give 'all' or a comma-separated list of regions")
-    from grader.aws.session import check_regions
+    if value is None:
+        return None
+    from grader.aws.regions import parse_regions
 
-    return check_regions(regions, "--regions")
+    return parse_regions(value, "--regions").as_list()
 
 
 def _endpoint_url(_ctx, _param, value: str | None) -> str | None:
@@ -114,12 +111,14 @@ def self_check(rubric_ref, student_id, notebooks, out, formats, profile, role_ar
 @click.option("--format", "formats", help="Student formats besides json,html: csv,junit,md,gradescope.")
 @click.option("--endpoint-url", callback=_endpoint_url, help="Send every AWS call here (e.g. a moto server).")
 @click.option("--regions", help="'all' (default: the rubric's) or R1,R2,...; a roster row's regions win.")
-def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions):
+@click.option("--overrides", type=click.Path(path_type=Path),
+              help="A TA's decisions (overrides.csv: student_id,item_id,status,points,note,by), applied on every run.")
+def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions, overrides):
     """Grade a class from ROSTER.csv into --out (index.html, class.json, grades.csv, students/)."""
     from grader.batch import run_batch, summary_lines
 
     result = run_batch(roster, rubric_ref=rubric_ref, out=out, jobs=jobs, resume=resume, formats=formats,
-                       endpoint_url=endpoint_url, regions=_regions(regions))
+                       endpoint_url=endpoint_url, regions=_regions(regions), overrides=overrides)
     click.echo("\n".join(summary_lines(result)))
     sys.exit(result.exit_code)
 
@@ -208,10 +207,18 @@ def access_policy(rubric_ref, fmt, grader_account, external_id):
 @click.option("--out", type=click.Path(path_type=Path),
               help="Folder to write into (default: next to each file; with several files, one folder per student).")
 @click.option("--format", "formats", help="Comma-separated: json,html,csv,junit,md,gradescope (default json,html).")
-def report_cmd(files, out, formats):
+@click.option("--overrides", type=click.Path(path_type=Path),
+              help="A TA's decisions (overrides.csv): applied to the saved reports (a class.json: its whole folder).")
+def report_cmd(files, out, formats, overrides):
     """Re-render saved report.json (or class.json) files, without touching AWS."""
     from reports.rerender import rerender
 
+    if overrides is not None:
+        from grader.overrides import read_overrides
+        from grader.reoverride import apply_saved
+
+        for path in apply_saved(list(files), read_overrides(overrides)):
+            click.echo(f"wrote {path}")
     for path in rerender(list(files), out, formats):
         click.echo(f"wrote {path}")
 

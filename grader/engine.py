@@ -16,12 +16,23 @@ from typing import Any
 
 from grader import __version__, messages
 from grader.aws.facts import AccountFacts
+from grader.aws.regions import parse_regions
 from grader.aws.session import AwsAccess, AwsTarget
-from grader.context import Context
+from grader.context import Context, make_context
 from grader.errors import AccessError, FactError, InputError, ReadOnlyViolation
-from grader.models import CheckResult, ItemResult, RubricInfo, Score, Status, StudentInfo, StudentReport
+from grader.models import (
+    CheckResult,
+    ItemResult,
+    ReviewFlag,
+    ReviewKind,
+    RubricInfo,
+    Score,
+    Status,
+    StudentInfo,
+    StudentReport,
+)
 from grader.rubric import Rubric
-from grader.scoring import item_points, report_status, total
+from grader.scoring import item_points, item_review, report_status, review_list, total
 
 log = logging.getLogger("grader")
 
@@ -35,6 +46,10 @@ class GradeRequest:
     notebooks: Path | None = None
     regions: list[str] | None = None
     synthetic: bool = False
+
+
+def rubric_info(rubric: Rubric) -> RubricInfo:
+    return RubricInfo(**rubric.info(), digest=rubric.digest)
 
 
 def now_iso() -> str:
@@ -55,20 +70,23 @@ def load_notebooks(folder: Path | None) -> Any:
 def evaluate(rubric: Rubric, ctx: Context) -> list[ItemResult]:
     """Run every rubric item's check over the context; errors become `error` items."""
     items = []
-    for item in rubric.items:
-        spec = rubric.spec_for(item)
+    for item in rubric.bound:
+        spec = item.spec
         started = time.perf_counter()
-        result = run_check(spec, ctx, rubric.params_for(item.id))
+        result = run_check(spec, ctx, item.params)
         items.append(
             ItemResult(
                 id=item.id,
-                title=item.title or spec.title,
+                title=item.title,
                 category=spec.category,
                 status=result.status,
                 points=item_points(result, item.points),
                 message=result.message,
                 evidence=result.evidence,
                 remediation=None if result.status in (Status.PASS, Status.SKIP) else (result.remediation or spec.remediation),
+                review=item_review(result, item.points),
+                cause=result.cause,
+                params=item.params.model_dump(mode="json"),
                 duration_ms=int((time.perf_counter() - started) * 1000),
             )
         )
@@ -104,11 +122,7 @@ def run_check(spec, ctx: Context, params) -> CheckResult:
 
 
 def _has_input(ctx: Context, need: str) -> bool:
-    if need == "aws":
-        return ctx.aws is not None
-    if need == "notebooks":
-        return ctx.notebooks is not None
-    raise ValueError(f"unknown input {need!r}")
+    return ctx.given(need)
 
 
 def grade_student(
@@ -133,7 +147,8 @@ def grade_student(
         if raise_access_errors:
             raise
         return error_report(request, rubric, str(exc), started, access_obj)
-    ctx = Context(student=student, aws=aws_facts, notebooks=notebooks, regions_override=request.regions)
+    regions = parse_regions(request.regions, "--regions") if request.regions else None
+    ctx = make_context(student, aws_facts, notebooks, rubric, regions)
     try:
         items = evaluate(rubric, ctx)
     finally:
@@ -141,15 +156,23 @@ def grade_student(
             aws_facts.close()
     return StudentReport(
         student=student,
-        rubric=RubricInfo(**rubric.info()),
+        rubric=rubric_info(rubric),
         status=report_status(items),
         score=total(items),
         items=items,
+        review=review_list(items),
+        incomplete=_missing_inputs(rubric, ctx),
         stats=_stats(access_obj, started),
         generated_at=now_iso(),
         grader_version=__version__,
         synthetic=request.synthetic,
     )
+
+
+def _missing_inputs(rubric: Rubric, ctx: Context) -> list[str]:
+    """The inputs some item needs that were not given (the report is then incomplete)."""
+    needs = dict.fromkeys(need for item in rubric.bound for need in item.spec.needs)
+    return [need for need in needs if not _has_input(ctx, need)]
 
 
 def _stats(access: AwsAccess | None, started: float) -> dict[str, Any]:
@@ -167,11 +190,12 @@ def error_report(
     started = started if started is not None else time.perf_counter()
     return StudentReport(
         student=request.student,
-        rubric=RubricInfo(**rubric.info()),
+        rubric=rubric_info(rubric),
         status="error",
         score=Score(earned=0.0, possible=rubric.possible, percent=0.0),
         items=[],
         message=message,
+        review=[ReviewFlag(kind=ReviewKind.ERROR, reason=f"Could not be graded: {message}")],
         stats=_stats(access, started),
         generated_at=now_iso(),
         grader_version=__version__,

@@ -6,21 +6,49 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from grader.models import StudentReport
+from grader.overrides import Overrides, apply_overrides
 from grader.roster import Roster, RosterEntry
 from grader.rubric import Rubric
 from grader.saved import read_student_report
 
+CLASS_LINK = "../../index.html"  # a student's report.html -> the class report, in a batch's folder
+
 
 def resumable(folder: Path, entry: RosterEntry, rubric: Rubric) -> dict[str, Any] | None:
-    """The saved report when this student need not be graded again, else None."""
+    """The saved report when this student need not be graded again, else None: a report that
+    is theirs, made with the same effective rubric (id, version and digest: a changed threshold
+    or points re-grades), and not `error`."""
     data = read_student_report(folder / "report.json")
     if data is None:
         return None
     same_student = data["student"].get("id") == entry.student_id
-    same_rubric = (data["rubric"].get("id"), str(data["rubric"].get("version"))) == (rubric.id, rubric.version)
+    saved = (data["rubric"].get("id"), str(data["rubric"].get("version")), data["rubric"].get("digest"))
+    same_rubric = saved == (rubric.id, rubric.version, rubric.digest)
     if same_student and same_rubric and data.get("status") in ("pass", "fail"):
         return data
     return None
+
+
+def keep_resumed(data: dict[str, Any], folder: Path, formats: list[str], overrides: Overrides | None,
+                 points: dict[str, float]) -> dict[str, Any]:
+    """A resumed student keeps their verdicts; today's overrides are applied again (idempotent),
+    and their files are rewritten when that changed anything, else only the missing ones."""
+    report = StudentReport.model_validate(data)
+    updated = apply_overrides(report, overrides, points)
+    updated.class_report = CLASS_LINK
+    new = updated.to_dict()
+    if new != data:
+        from reports import write_student
+
+        write_student(new, folder, formats)
+        return new
+    complete_formats(data, folder, formats)
+    return data
+
+
+def rubric_points(rubric: Rubric) -> dict[str, float]:
+    return {item.id: float(item.points) for item in rubric.items}
 
 
 def complete_formats(data: dict[str, Any], folder: Path, formats: list[str]) -> None:
@@ -44,7 +72,8 @@ def remove_stale_temp_files(out: Path) -> None:
                 pass
 
 
-CLASS_ENTRY_KEYS = ("schema", "student", "rubric", "status", "score", "items", "message", "synthetic", "generated_at")
+CLASS_ENTRY_KEYS = ("schema", "student", "rubric", "status", "score", "items", "message", "synthetic", "generated_at",
+                    "review", "incomplete")
 
 
 def _class_entry(data: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +81,7 @@ def _class_entry(data: dict[str, Any]) -> dict[str, Any]:
     entry = {k: data.get(k) for k in CLASS_ENTRY_KEYS}
     entry["items"] = [
         {"id": i.get("id"), "title": i.get("title"), "category": i.get("category"), "status": i.get("status"),
-         "points": i.get("points")}
+         "points": i.get("points"), "review": i.get("review"), "override": i.get("override")}
         for i in data.get("items") or [] if isinstance(i, dict)
     ]
     return entry
@@ -60,12 +89,8 @@ def _class_entry(data: dict[str, Any]) -> dict[str, Any]:
 
 def rubric_info(rubric: Rubric) -> dict[str, Any]:
     """The rubric's id, title, version and its items in order (the gradebook's columns)."""
-    items = []
-    for item in rubric.items:
-        spec = rubric.spec_for(item)
-        items.append({"id": item.id, "title": item.title or spec.title, "category": spec.category,
-                      "points": item.points})
-    return {**rubric.info(), "items": items}
+    items = [{"id": b.id, "title": b.title, "category": b.category, "points": b.points} for b in rubric.bound]
+    return {**rubric.info(), "digest": rubric.digest, "items": items}
 
 
 def build_class(rubric: Rubric, roster: Roster, students_dir: Path) -> dict[str, Any]:

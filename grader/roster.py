@@ -34,13 +34,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.aws.regions import parse_regions
 from grader.errors import InputError
 from grader.output import safe_name
 
 REQUIRED = "student_id"
 OPTIONAL = ("name", "email", "profile", "role_arn", "external_id", "notebooks", "regions")
 KNOWN = (REQUIRED, *OPTIONAL)
-_REGION_SPLIT = re.compile(r"[\s,;]+")
 
 
 @dataclass(frozen=True)
@@ -66,15 +66,15 @@ class RosterEntry:
         """Why this row's AWS access cannot be used as written (a malformed role ARN or external
         id, an external id without a role, an unknown region), or None. Such a row is that
         student's error when the class is graded; the other students are still graded."""
-        from grader.aws.session import AwsTarget, check_regions, check_target
+        from grader.aws.session import AwsTarget, check_target
 
         where = f"roster line {self.line}"
         if self.external_id and not self.role_arn:
             return f"{where}: external_id is given without a role_arn to use it with"
         try:
             check_target(AwsTarget(role_arn=self.role_arn, external_id=self.external_id), None)
-            if self.regions and self.regions != ["all"]:
-                check_regions(self.regions, "regions")
+            if self.regions:
+                parse_regions(self.regions, "regions")
         except InputError as exc:
             return f"{where}: " + str(exc).replace("--role-arn", "role_arn").replace("--external-id", "external_id")
         return None
@@ -203,10 +203,8 @@ def _entry(values: dict[str, str], line: int, base_dir: Path, where: str) -> Ros
     notebooks = opt("notebooks")
     regions = opt("regions")
     region_list = None
-    if regions:
-        region_list = [r for r in _REGION_SPLIT.split(regions) if r]
-        if "all" in region_list and len(region_list) > 1:
-            raise InputError(f"{where}, line {line}: regions {regions!r}: give 'all' or a list of regions, not both")
+    if regions:  # names are checked later, per row (Roster entry access_problem)
+        region_list = parse_regions(regions, f"{where}, line {line}: regions {regions!r}", known=False).as_list()
     return RosterEntry(
         line=line,
         student_id=sid,

@@ -93,6 +93,7 @@ def print_student_summary(report: dict[str, Any], written: list[Path], *, audien
     con.print(table)
     score = report["score"]
     con.print(Text(f"Score: {score['earned']:g}/{score['possible']:g} ({score['percent']:g}%)  status: {report['status']}"))
+    _print_flags(con, report, stream)
     for path in written:
         con.print(_text(f"wrote {path}", stream))
 
@@ -183,6 +184,7 @@ def _print_for_student(con: Console, report: dict[str, Any], written: list[Path]
     if where:
         _indented(con, _text("Graded: " + "; ".join(where), stream, "dim"), 0)
 
+    _print_flags(con, report, stream)
     _section(con, "To fix, most points first", to_fix, stream)
     _section(con, "Could not be checked (no points until a person looks)", by["error"], stream)
     if any(_denied(i) for i in by["error"]):
@@ -207,6 +209,24 @@ def _print_for_student(con: Console, report: dict[str, Any], written: list[Path]
         _indented(con, _text("Also wrote: " + ", ".join(str(Path(p).resolve()) for p in others), stream, "dim"), 0)
     if notebooks is not None:
         _indented(con, Text("Notebooks in another folder? Add --notebooks FOLDER.", style="dim"), 0)
+
+
+def _print_flags(con: Console, report: dict[str, Any], stream: IO[str]) -> None:
+    """The review flags a person must look at (and the TA decisions already taken)."""
+    from reports.view import item_notes, open_flags, review_words
+
+    flags = open_flags(report)
+    if flags:
+        con.print()
+        _indented(con, Text(f"Needs a person ({len(flags)}): a TA looks at these before the grade is final",
+                            style="bold magenta"), 0)
+        for f in flags:
+            where = f" [{f['item']}]" if f.get("item") else ""
+            _indented(con, Text.assemble(("! ", "bold magenta"), _text(f"{review_words(f.get('kind'))}{where}: ", stream),
+                                         _text(f.get("reason"), stream)))
+    for item in report.get("items", []):
+        if item.get("override"):
+            _indented(con, _text(f"{item['id']}: " + item_notes(item)[0], stream, "cyan"), 0)
 
 
 def _denied(item: dict[str, Any]) -> bool:

@@ -1,9 +1,12 @@
 """CSV gradebooks: report.csv (one student) and grades.csv (the class).
 
-Columns (the interface): ``student_id,name,earned,possible,percent,status``, then one column
-per rubric item id holding that item's earned points, then ``message`` (why a student could
-not be graded; empty otherwise). A student who could not be graded has empty ``earned``,
-``percent`` and item cells: no score, rather than a zero that looks like one.
+Columns (the interface): ``student_id,name,earned,possible,percent,status``, then
+``complete`` (``false`` when an input was missing, e.g. no notebooks, so some items were
+``skip``), ``needs_review`` (``true``/``false``) and ``review`` (the open flags' kinds,
+``;``-separated), then one column per rubric item id holding that item's earned points, then
+``message`` (why a student could not be graded; empty otherwise). A student who could not be
+graded has empty ``earned``, ``percent`` and item cells: no score, rather than a zero that looks
+like one; likewise a ``skip`` or ``manual`` item's cell is empty, not 0 (nothing was assessed).
 
 Spreadsheet safety: every text cell (ids, names, messages, even item ids) that a spreadsheet
 could read as a formula (``= + - @``, tab or CR first) gets a leading ``'``; numeric cells hold
@@ -19,7 +22,8 @@ from typing import Any
 from reports import CLASS_FORMATS, STUDENT_FORMATS, register
 from reports.view import csv_number, csv_text
 
-HEADER = ["student_id", "name", "earned", "possible", "percent", "status"]
+HEADER = ["student_id", "name", "earned", "possible", "percent", "status", "complete", "needs_review", "review"]
+NOT_ASSESSED = ("skip", "manual")
 
 
 def header(item_ids: list[str]) -> list[str]:
@@ -31,7 +35,10 @@ def row(entry: dict[str, Any], item_ids: list[str]) -> list[Any]:
     student = entry.get("student") or {}
     score = entry.get("score") or {}
     graded = entry.get("status") != "error"
-    earned = {str(i.get("id")): (i.get("points") or {}).get("earned") for i in entry.get("items") or []}
+    earned = {str(i.get("id")): (i.get("points") or {}).get("earned") for i in entry.get("items") or []
+              if i.get("status") not in NOT_ASSESSED}
+    flags = [f for f in entry.get("review") or [] if isinstance(f, dict) and not f.get("resolved")]
+    complete = graded and not entry.get("incomplete")
     return [
         csv_text(student.get("id")),
         csv_text(student.get("name")),
@@ -39,7 +46,10 @@ def row(entry: dict[str, Any], item_ids: list[str]) -> list[Any]:
         csv_number(score.get("possible")),
         csv_number(score.get("percent")) if graded else "",
         csv_text(entry.get("status")),
-        *(csv_number(earned.get(i)) if graded else "" for i in item_ids),
+        "true" if complete else "false",
+        "true" if flags else "false",
+        csv_text(";".join(dict.fromkeys(str(f.get("kind")) for f in flags))),
+        *(csv_number(earned.get(i)) if graded and i in earned else "" for i in item_ids),
         csv_text(entry.get("message") if not graded else ""),
     ]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from reports import STUDENT_FORMATS, register
 from reports.json_report import dump
-from reports.view import look, num, points, visible_text
+from reports.view import item_notes, look, num, points, visible_text
 
 
 def _number(value: Any) -> float:
@@ -22,7 +22,7 @@ def _number(value: Any) -> float:
 
 
 def _output(item: dict[str, Any]) -> str:
-    lines = [f"{look(item.get('status')).label}: {item.get('message') or ''}"]
+    lines = [f"{look(item.get('status')).label}: {item.get('message') or ''}", *item_notes(item)]
     if item.get("remediation") and item.get("status") != "pass":
         lines.append(f"How to fix: {item['remediation']}")
     if item.get("evidence"):

@@ -56,7 +56,9 @@ _env.globals.update(
     at_stake=view.at_stake,
     STATUS=view.STATUS,
     STATUS_ORDER=view.STATUS_ORDER,
+    review_words=view.review_words,
 )
+CLASS_LINK = "../../index.html"  # the only link a student report may carry back to its class
 
 
 # --- student ---------------------------------------------------------------------------------
@@ -65,10 +67,11 @@ _env.globals.update(
 @register(STUDENT_FORMATS, "html", "report.html")
 def render(report: dict[str, Any]) -> str:
     items = list(report.get("items") or [])
-    todo = view.fix_first(items)
+    todo = view.fix_entries(items)
     stats = report.get("stats") if isinstance(report.get("stats"), dict) else {}
     duration = stats.get("duration_ms")
-    status = report.get("status")
+    state, state_class = view.report_state(report)
+    link = report.get("class_report")
     return _env.get_template("student.html.j2").render(
         r=report,
         student=report.get("student") or {},
@@ -77,10 +80,13 @@ def render(report: dict[str, Any]) -> str:
         items=items,
         categories=view.by_category(items),
         todo=todo,
-        n_fix=sum(1 for i in todo if i.get("status") in view.TO_FIX),
-        stake=sum(view.at_stake(i) for i in todo),
+        n_fix=sum(1 for i in items if i.get("status") in view.TO_FIX),
+        stake=sum(e.stake for e in todo),
         counts=view.status_counts(items),
-        verdict_class=view.status_class("pass" if status == "pass" else "error" if status == "error" else "fail"),
+        state=state,
+        verdict_class=state_class,
+        flags=view.open_flags(report),
+        class_link=link if link == CLASS_LINK else None,
         api_calls=stats.get("api_calls"),
         seconds=view.num(duration / 1000) if isinstance(duration, int | float) else None,
     )
@@ -153,7 +159,8 @@ def render_class(class_dict: dict[str, Any]) -> str:
     rows = []
     for s in students:
         by_id = {i.get("id"): i for i in s.get("items") or []}
-        rows.append({"s": s, "href": _student_href(s), "cells": [by_id.get(c) for c in columns]})
+        rows.append({"s": s, "href": _student_href(s), "cells": [by_id.get(c) for c in columns],
+                     "state": view.report_state(s)})
     hrefs = {str((s.get("student") or {}).get("id")): _student_href(s) for s in students}
     needs_person = [{**p, "href": hrefs.get(str(p.get("student")), _student_href({"student": {"id": p.get("student")}}))}
                     for p in stats.get("needs_person") or []]

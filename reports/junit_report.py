@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from reports import STUDENT_FORMATS, register
-from reports.view import look, num, points, xml_text
+from reports.view import item_notes, look, num, open_flags, points, xml_text
 
 
 def _seconds(ms: Any) -> str:
@@ -34,6 +34,7 @@ def _details(item: dict[str, Any]) -> str:
         f"{look(item.get('status')).label}: {item.get('message') or ''}",
         f"Points: {num(earned)} / {num(possible)}",
     ]
+    lines += item_notes(item)
     if item.get("remediation"):
         lines.append(f"How to fix: {item['remediation']}")
     if item.get("evidence"):
@@ -68,6 +69,8 @@ def render(report: dict[str, Any]) -> str:
         ("score_earned", num(score.get("earned"))), ("score_possible", num(score.get("possible"))),
         ("score_percent", num(score.get("percent"))), ("grader_version", report.get("grader_version")),
         ("synthetic", "true" if report.get("synthetic") else None),
+        ("needs_review", "true" if open_flags(report) else "false"),
+        ("review", ";".join(dict.fromkeys(str(f.get("kind")) for f in open_flags(report))) or None),
     ]:
         if value is not None:
             _el(props, "property", name=key, value=value)

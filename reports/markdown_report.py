@@ -12,7 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from reports import STUDENT_FORMATS, register
-from reports.view import at_stake, fix_first, look, md_text, num, points, report_look
+from reports.view import (
+    fix_entries,
+    item_notes,
+    look,
+    md_text,
+    num,
+    open_flags,
+    points,
+    report_state,
+    review_words,
+)
 
 MESSAGE_LIMIT = 400
 
@@ -23,7 +33,7 @@ def render(report: dict[str, Any]) -> str:
     rubric = report.get("rubric") or {}
     score = report.get("score") or {}
     items = report.get("items") or []
-    verdict = report_look(report.get("status"))
+    verdict, _ = report_state(report)
     who = md_text(student.get("name") or student.get("id"), 200)
     if student.get("name"):
         who += f" ({md_text(student.get('id'), 200)})"
@@ -47,17 +57,26 @@ def render(report: dict[str, Any]) -> str:
             f"({num(score.get('percent'))}%)**: {verdict.symbol} {verdict.label}",
             "",
         ]
-        todo = fix_first(items)
+        flags = open_flags(report)
+        if flags:
+            out += ["### Needs a person", ""]
+            for f in flags:
+                where = f" ({md_text(f.get('item'), 100)})" if f.get("item") else ""
+                out.append(f"- **{md_text(review_words(f.get('kind')), 100)}**{where}: {md_text(f.get('reason'), MESSAGE_LIMIT)}")
+            out.append("")
+        todo = fix_entries(items)
         if todo:
             out += ["### What to fix first", ""]
-            for n, item in enumerate(todo, 1):
-                stake = at_stake(item)
-                st = look(item.get("status"))
-                gain = "advice, no points lost" if item.get("status") == "warn" else f"{num(stake)} points at stake"
-                out.append(f"{n}. {st.symbol} **{st.label}** {md_text(item.get('title') or item.get('id'), 200)} "
-                           f"({md_text(item.get('id'), 100)}, {gain}): {md_text(item.get('message'), MESSAGE_LIMIT)}")
-                if item.get("remediation"):
-                    out.append(f"   *Fix:* {md_text(item.get('remediation'), MESSAGE_LIMIT)}")
+            for n, entry in enumerate(todo, 1):
+                st = look(entry.status)
+                gain = "advice, no points lost" if entry.advice_only else f"{num(entry.stake)} points at stake"
+                if entry.money:
+                    gain = "costs money every hour; " + gain
+                ids = ", ".join(md_text(i.get("id"), 100) for i in entry.items)
+                out.append(f"{n}. {st.symbol} **{st.label}** {md_text(entry.title, 200)} "
+                           f"({ids}, {gain}): {md_text(entry.message, MESSAGE_LIMIT)}")
+                if entry.remediation:
+                    out.append(f"   *Fix:* {md_text(entry.remediation, MESSAGE_LIMIT)}")
             out.append("")
         else:
             out += ["Every item that could be checked passed.", ""]
@@ -66,8 +85,9 @@ def render(report: dict[str, Any]) -> str:
             st = look(item.get("status"))
             earned, possible = points(item)
             pts = "not counted" if item.get("status") in ("skip", "manual") else f"{num(earned)} / {num(possible)}"
+            notes = "".join(f" {md_text(n, MESSAGE_LIMIT)}" for n in item_notes(item))
             out.append(f"| {st.symbol} {st.label} | {md_text(item.get('title') or item.get('id'), 200)} "
-                       f"| {pts} | {md_text(item.get('message'), MESSAGE_LIMIT)} |")
+                       f"| {pts} | {md_text(item.get('message'), MESSAGE_LIMIT)}{notes} |")
         out.append("")
     out += [
         "",

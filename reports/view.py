@@ -20,7 +20,21 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.models import ADVISORY, FAILING, STATUS_ORDER, UNKNOWN_LOOK, Status, look, report_look  # noqa: F401 - re-exported for the renderers
+from grader.messages import CAUSES
+from grader.models import (  # noqa: F401 - re-exported for the renderers
+    ADVISORY,
+    FAILING,
+    INCOMPLETE_LOOK,
+    REVIEW_LOOK,
+    REVIEW_LOOKS,
+    STATUS_ORDER,
+    UNKNOWN_LOOK,
+    ReviewKind,
+    Status,
+    StatusLook,
+    look,
+    report_look,
+)
 
 # --- statuses --------------------------------------------------------------------------------
 
@@ -77,6 +91,98 @@ def fix_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     todo = [i for i in items if i.get("status") in TO_FIX]
     todo.sort(key=lambda i: (-at_stake(i), order[id(i)]))
     return todo + [i for i in items if i.get("status") in ADVISORY]
+
+
+@dataclass
+class FixEntry:
+    """One entry of "what to fix first": a root cause covering its items, or one item."""
+
+    title: str
+    status: str
+    message: str
+    remediation: str | None
+    items: list[dict[str, Any]]
+    cause: str | None = None
+    money: bool = False
+
+    @property
+    def stake(self) -> float:
+        return sum(at_stake(i) for i in self.items)
+
+    @property
+    def advice_only(self) -> bool:
+        return all(i.get("status") in ADVISORY for i in self.items)
+
+    @property
+    def anchor(self) -> str:
+        return str(self.items[0].get("id"))
+
+
+def fix_entries(items: list[dict[str, Any]]) -> list[FixEntry]:
+    """The "what to fix first" list: ordered by cause, then money, then points. Items whose check
+    named a known root cause are one entry per cause (money-costing causes, such as a live
+    endpoint, first of all); the other items follow one each, most points at stake first, and
+    advisories last."""
+    todo = fix_first(items)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    single: list[dict[str, Any]] = []
+    for item in todo:
+        cause = item.get("cause")
+        (groups.setdefault(cause, []) if cause in CAUSES else single).append(item)
+    entries = []
+    for cause, members in sorted(groups.items(), key=lambda kv: (CAUSES[kv[0]].rank, -sum(map(at_stake, kv[1])))):
+        info = CAUSES[cause]
+        first = members[0]
+        status = str(first.get("status"))  # members come most points at stake first
+        message = first.get("message") if len(members) == 1 else \
+            f"{len(members)} items depend on this: " + ", ".join(str(m.get("title") or m.get("id")) for m in members)
+        entries.append(FixEntry(info.title, status, str(message or ""), info.advice, members, cause, info.money))
+    entries += [FixEntry(str(i.get("title") or i.get("id")), str(i.get("status")), str(i.get("message") or ""),
+                         i.get("remediation"), [i]) for i in single]
+    money = [e for e in entries if e.money]
+    return money + [e for e in entries if not e.money and not e.advice_only] + \
+        [e for e in entries if not e.money and e.advice_only]
+
+
+def review_words(kind: Any) -> str:
+    """The words for a review flag's kind (unknown kinds shown as they are)."""
+    try:
+        return REVIEW_LOOKS[ReviewKind(kind)]
+    except ValueError:
+        return str(kind)
+
+
+def item_notes(item: dict[str, Any]) -> list[str]:
+    """Plain-text lines for an item's TA override and review flag (text formats share them)."""
+    lines = []
+    ov = item.get("override")
+    if isinstance(ov, dict):
+        orig = ov.get("original") or {}
+        by = f" ({ov.get('by')})" if ov.get("by") else ""
+        lines.append(f"Decided by a TA{by}: {look(ov.get('status')).label}, {num(ov.get('points'))} points; the grader "
+                     f"said {look(orig.get('status')).label}, {num(orig.get('points'))} points. {ov.get('note') or ''}".rstrip())
+    rv = item.get("review")
+    if isinstance(rv, dict):
+        lines.append(f"For a person: {review_words(rv.get('kind'))}. {rv.get('reason') or ''}".rstrip())
+    return lines
+
+
+def open_flags(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's review flags that no TA override resolved yet."""
+    return [f for f in report.get("review") or [] if isinstance(f, dict) and not f.get("resolved")]
+
+
+def report_state(report: dict[str, Any]) -> tuple[StatusLook, str]:
+    """The report's visible state and its CSS class: a flagged student is never shown as a
+    plain PASS or FAIL, an incomplete one never as passing."""
+    status = report.get("status")
+    if status == "error":
+        return report_look(status), "st-error"
+    if open_flags(report):
+        return REVIEW_LOOK, "st-review"
+    if report.get("incomplete") or report.get("complete") is False:
+        return INCOMPLETE_LOOK, "st-skip"
+    return report_look(status), "st-pass" if status == "pass" else "st-fail"
 
 
 @dataclass

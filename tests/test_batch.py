@@ -103,7 +103,8 @@ def test_class_in_different_accounts_writes_the_contract_files(build, moto_url, 
             (i["id"], i["status"], i["points"]) for i in report["items"]]
 
     header, *rows = read_grades(out)
-    assert header[: 6 + len(ITEM_IDS)] == ["student_id", "name", "earned", "possible", "percent", "status", *ITEM_IDS]
+    assert header[: 9 + len(ITEM_IDS)] == ["student_id", "name", "earned", "possible", "percent", "status",
+                                           "complete", "needs_review", "review", *ITEM_IDS]
     assert [r[0] for r in rows] == ["s01", "s02", "s03"]
     s02 = dict(zip(header, rows[1], strict=True))
     assert float(s02["cleanup-endpoints"]) == 0 and float(s02["iam-admin-user"]) == 5

@@ -174,7 +174,8 @@ def test_class_report_of_300_students(chromium, tmp_path):
     for visible in ("SYNTHETIC CLASS", "300", "mean score", "median score", "Score distribution",
                     "Lesson steps, hardest first", "S3 public object", "Needs a person", "s001", "s300"):
         assert visible in text, visible
-    assert facts["links"] == 300 + len(data["stats"]["needs_person"])
+    person = data["stats"]["needs_person"]  # one link to the student, one to each flagged item
+    assert facts["links"] == 300 + len(person) + sum(1 for p in person for f in p["flags"] if f.get("item"))
     assert f"{data['stats']['mean']:g}%" in text
 
 

@@ -162,7 +162,8 @@ def test_evidence_tree_shapes():
 def test_csv_columns_follow_the_interface():
     rows = list(csv.reader(io.StringIO(STUDENT_FORMATS["csv"].render(sample_report()))))
     assert rows[0][:6] == ["student_id", "name", "earned", "possible", "percent", "status"]
-    assert rows[0][6:-1] == [i["id"] for i in sample_items()] and rows[0][-1] == "message"
+    assert rows[0][6:9] == ["complete", "needs_review", "review"]
+    assert rows[0][9:-1] == [i["id"] for i in sample_items()] and rows[0][-1] == "message"
     assert rows[1][:6] == ["s01", "Ada Lovelace", "60", "86", "69.8", "fail"]
     assert rows[1][rows[0].index("iam-admin-group-policy")] == "2.5"
 
