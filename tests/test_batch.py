@@ -391,3 +391,43 @@ def test_sigkill_part_way_then_resume_grades_every_student_exactly_once(build, m
         assert report["student"]["id"] == sid and report["status"] in ("pass", "fail")
         assert (out / "students" / sid / "report.html").stat().st_size > 0
     assert not list(out.rglob("*.tmp"))
+
+
+def test_resume_regrades_when_a_threshold_changes_and_reports_show_effective_params(build, moto_url, tmp_path):
+    """Same rubric id and version, one threshold edited: --resume must not keep the old verdicts."""
+    import yaml
+
+    from grader.demo.notebook_factory import demo_notebook
+    from grader.rubric import shipped_rubrics
+
+    complete = build(Scenario())
+    sc = complete.scenario
+    subs = tmp_path / "class" / "subs" / "s01"
+    subs.mkdir(parents=True)
+    for kind, name in (("rainfall", "rainfall_forecast.ipynb"), ("credit", "credit-risk-classification.ipynb")):
+        (subs / name).write_text(demo_notebook(kind, bucket=sc.private_name, rainfall_job=sc.job_name("rainfall"),
+                                               credit_job=sc.job_name("credit")), encoding="utf-8")
+    roster = write_roster(tmp_path / "class" / "roster.csv", [role_row("s01", complete, notebooks="subs/s01")])
+    out = tmp_path / "out"
+    args = ["batch", str(roster), "--out", str(out), "--endpoint-url", moto_url, "--regions", ",".join(REGIONS)]
+    assert main(args) == 0
+
+    def accuracy_item() -> dict:
+        report = json.loads((out / "students" / "s01" / "report.json").read_text())
+        return next(i for i in report["items"] if i["id"] == "nb-credit-accuracy"), report["rubric"]["digest"]
+
+    first, digest = accuracy_item()
+    assert first["status"] == "pass" and first["params"]["min_accuracy"] == 0.65
+
+    data = yaml.safe_load(shipped_rubrics()["sagemaker-13.2"].read_text())
+    for item in data["items"]:
+        if item["id"] == "nb-credit-accuracy":
+            item["params"]["min_accuracy"] = 0.99
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert main([*args, "--rubric", str(strict), "--resume"]) == 0  # batch: 0 = every student graded
+    second, digest2 = accuracy_item()
+    assert digest2 != digest
+    assert second["status"] == "fail" and second["params"]["min_accuracy"] == 0.99
+    html = (out / "students" / "s01" / "report.html").read_text()
+    assert "min_accuracy=0.99" in html
