@@ -6,7 +6,7 @@ from typing import Any
 
 from grader.facts.text import when
 from grader.messages import GRADER_ACCESS, PERSON_MUST_LOOK
-from grader.models import CheckResult, Status
+from grader.models import CheckResult, Review, ReviewKind, Status
 from grader.registry import Params
 
 # re-exported: the one params base (grader.registry), the evidence timestamp, the standard message
@@ -32,6 +32,20 @@ def warned(message: str, /, **evidence: Any) -> CheckResult:
 
 def partial(message: str, /, fraction: float = 0.5, **evidence: Any) -> CheckResult:
     return result(Status.PARTIAL, message, fraction=fraction, **evidence)
+
+
+def flagged(res: CheckResult, kind: ReviewKind, reason: str) -> CheckResult:
+    """`res` flagged for a person (a review flag never changes points by itself)."""
+    return res.model_copy(update={"review": Review(kind=kind, reason=reason)})
+
+
+def because(res: CheckResult, cause: str, remediation: str | None = None) -> CheckResult:
+    """`res` with its root cause named (grader.messages.CAUSES) and, when given, the remediation
+    that fits what was found."""
+    update: dict[str, Any] = {"cause": cause}
+    if remediation is not None:
+        update["remediation"] = remediation
+    return res.model_copy(update=update)
 
 
 def mask_key(key_id: str) -> str:

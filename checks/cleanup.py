@@ -13,9 +13,12 @@ nothing found running elsewhere, make it `error`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from checks._common import Params, cannot_tell, failed, passed, result, warned, when
+from pydantic import Field
+
+from checks._common import Params, because, cannot_tell, failed, passed, result, warned, when
 from grader.context import Context
 from grader.facts.account import Account
 from grader.models import CheckResult, Status
@@ -28,17 +31,35 @@ MAX_LISTED = 50  # entries listed in evidence
 RUNNING_APP_EXCLUDED = ("JupyterServer", "default")  # (AppType, AppName) of Studio's default app
 
 
+class EndpointParams(Params):
+    hourly_usd: dict[str, float] = Field(
+        default_factory=lambda: dict(HOURLY_USD),
+        description="on-demand price per hour of an endpoint instance type (USD, us-east-1, real-time inference): "
+        "the cost estimate shown for a live endpoint; a type not listed shows no estimate",
+    )
+
+
+# Published on-demand prices of SageMaker real-time inference instances (us-east-1, USD per hour),
+# the types the lesson's notebooks deploy on. Other regions cost a little more or less: an estimate.
+HOURLY_USD = {"ml.t2.medium": 0.056, "ml.t2.large": 0.111, "ml.t2.xlarge": 0.223, "ml.m4.xlarge": 0.24,
+              "ml.m5.large": 0.115, "ml.m5.xlarge": 0.23, "ml.c5.large": 0.102, "ml.c5.xlarge": 0.204,
+              "ml.c4.xlarge": 0.239, "ml.t3.medium": 0.05}
+
+
 @check(
     "cleanup-endpoints",
     title="No SageMaker endpoint is left in any region",
     category="Clean-up",
+    params=EndpointParams,
     permissions=["ec2:DescribeRegions", "sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint",
                  "sagemaker:DescribeEndpointConfig"],
     remediation=f"{STEP10}: in the SageMaker console of each region listed, open Inference > Endpoints, select "
     "each endpoint and choose Actions > Delete (or run `sagemaker.Session().delete_endpoint(...)`).",
 )
-def cleanup_endpoints(ctx: Context, params: Params) -> CheckResult:
-    """No endpoint exists in any scanned region; an endpoint that is `Deleting` counts as deleted."""
+def cleanup_endpoints(ctx: Context, params: EndpointParams) -> CheckResult:
+    """No endpoint exists in any scanned region; an endpoint that is `Deleting` counts as deleted.
+    A live endpoint is the one mistake that costs money every hour: the message names its region,
+    instance type and age with a cost estimate, and the remediation how to delete it there."""
     scan = ctx.account.endpoints()
     evidence = scan.evidence()
     left = [(r, e) for r, e in scan.items() if e.get("EndpointStatus") != "Deleting"]
@@ -47,10 +68,21 @@ def cleanup_endpoints(ctx: Context, params: Params) -> CheckResult:
         evidence["deleting_counted_as_deleted"] = deleting[:MAX_LISTED]
     if left:
         listed = _with_instance_types(ctx.account, left[:MAX_LISTED])
-        names = ", ".join(f"{e['endpoint']} ({e['region']})" for e in listed[:5])
+        for entry, (_, raw) in zip(listed, left, strict=False):
+            _add_cost(entry, raw.get("CreationTime"), params.hourly_usd)
+        names = ", ".join(_described(e) for e in listed[:5])
         more = f" and {len(left) - 5} more" if len(left) > 5 else ""
-        return failed(f"{len(left)} SageMaker endpoint(s) still exist and cost money: {names}{more}.",
-                      endpoints=listed, endpoints_total=len(left), **evidence)
+        hourly = sum(e.get("usd_per_hour") or 0.0 for e in listed)
+        cost = f" About ${hourly:.2f} an hour in all (an estimate)." if hourly else ""
+        first = listed[0]
+        how = (f"{STEP10}: delete it now: in the SageMaker console of {first['region']} open Inference > Endpoints, "
+               f"select {first['endpoint']} and choose Actions > Delete, or run `aws sagemaker delete-endpoint "
+               f"--endpoint-name {first['endpoint']} --region {first['region']}`"
+               + (" (and likewise for the others listed)" if len(left) > 1 else "") + "; then delete its endpoint "
+               "configuration.")
+        res = failed(f"{len(left)} SageMaker endpoint(s) still running and costing money: {names}{more}.{cost}",
+                     endpoints=listed, endpoints_total=len(left), **evidence)
+        return because(res, "live-endpoint", how)
     if scan.unreadable:
         return cannot_tell("endpoints", scan.unreadable_named(), evidence)
     return passed(f"No SageMaker endpoint exists in the {len(scan.regions)} regions scanned.", **evidence)
@@ -81,6 +113,29 @@ def _with_instance_types(account: Account, left: list[tuple[str, dict[str, Any]]
             entry["instance_types_unknown"] = f"not looked up (only the first {MAX_ENDPOINTS_DESCRIBED} endpoints)"
         out.append(entry)
     return out
+
+
+def _add_cost(entry: dict[str, Any], created: Any, prices: dict[str, float]) -> None:
+    """The endpoint's age and, for instance types with a known price, its cost per hour and so far."""
+    if isinstance(created, datetime):
+        hours = max((datetime.now(UTC) - created.astimezone(UTC)).total_seconds() / 3600, 0.0)
+        entry["hours_running"] = round(hours, 1)
+    known = [prices[t] for t in entry.get("instance_types") or [] if t in prices]
+    if known:
+        entry["usd_per_hour"] = round(sum(known), 3)
+        if "hours_running" in entry:
+            entry["usd_so_far"] = round(entry["usd_per_hour"] * entry["hours_running"], 2)
+
+
+def _described(e: dict[str, Any]) -> str:
+    parts = [e["region"], *(e.get("instance_types") or [])]
+    if "hours_running" in e:
+        h = e["hours_running"]
+        parts.append(f"running {h / 24:.0f} days" if h >= 48 else f"running {h:.0f} h")
+    if "usd_per_hour" in e:
+        parts.append(f"about ${e['usd_per_hour']:.2f}/hour" + (f", ${e['usd_so_far']:.0f} so far"
+                                                             if e.get("usd_so_far", 0) >= 1 else ""))
+    return f"{e['endpoint']} ({', '.join(parts)})"
 
 
 @check(
@@ -153,7 +208,7 @@ def cleanup_cost_leaks(ctx: Context, params: Params) -> CheckResult:
         evidence["not_checked"] = not_checked
     still = [f"{len(v)} {k.replace('_', ' ')}" for k, v in running.items() if v]
     if still:
-        return warned(f"Still running and costing money: {', '.join(still)}.", **evidence)
+        return because(warned(f"Still running and costing money: {', '.join(still)}.", **evidence), "cost-leak")
     if unreadable:
         return cannot_tell("notebook instances or training jobs", unreadable, evidence)
     if not_checked:

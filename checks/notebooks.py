@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import Field
 
-from checks._common import Params, failed, partial, passed, result, warned
+from checks._common import Params, because, failed, flagged, partial, passed, warned
 from grader.context import Context
-from grader.models import CheckResult, Status
+from grader.models import CheckResult, ReviewKind
 from grader.notebooks import Notebook, Submission
 from grader.notebooks.execution import Execution
 from grader.notebooks.metrics import Figure
@@ -30,20 +30,6 @@ STEP10 = "Lesson step 10 (Deleting AWS Resources)"
 def _submission(ctx: Context) -> Submission:
     """The notebooks' facts: the one place the checks read them from the context."""
     return ctx.submission
-
-
-def _account_jobs(ctx: Context) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
-    """(training-job name -> region, listing errors by region, what was scanned) of the regions scanned
-    (the run's regions: the rubric-level `regions`, or the command's)."""
-    scan = ctx.account.training_jobs()
-    where = {j["TrainingJobName"]: region for region, j in scan.items()}
-    skipped = scan.skipped
-    return where, dict(scan.unreadable), {"scanned": len(scan.regions), "how": scan.how,
-                                          **({"skipped": skipped} if skipped else {})}
-
-
-class EvidenceParams(Params):
-    regions: str | list[str] = "all"
 
 
 class ExecutedParams(Params):
@@ -80,6 +66,14 @@ def _unreadable(nb: Notebook) -> CheckResult:
     return failed(f"{nb.problem}." if not nb.problem.endswith(".") else nb.problem, **nb.describe())  # type: ignore[union-attr]
 
 
+NOT_EXECUTED = "not-executed"  # the root cause (grader.messages.CAUSES) when no code cell ran
+
+
+def _unless_run(ex: Execution, res: CheckResult) -> CheckResult:
+    """A result that comes from the notebook never having run: its cause is running it."""
+    return because(res, NOT_EXECUTED) if ex.code_cells and ex.executed == 0 else res
+
+
 # -- executed ----------------------------------------------------------------------------------
 def _executed(nb: Notebook, ex: Execution, params: ExecutedParams) -> CheckResult:
     if not nb.ok:
@@ -91,8 +85,9 @@ def _executed(nb: Notebook, ex: Execution, params: ExecutedParams) -> CheckResul
     if not_run:
         evidence["not_run"] = not_run[:15]
     if ex.executed == 0 or len(not_run) / ex.code_cells > params.max_unexecuted_share:
-        return failed(f"{nb.name} was not executed: {len(not_run)} of {ex.code_cells} code cells have no execution "
-                      "count. Run all cells and save the notebook with its outputs.", **evidence)
+        return because(failed(f"{nb.name} was not executed: {len(not_run)} of {ex.code_cells} code cells have no "
+                              "execution count. Run all cells and save the notebook with its outputs.", **evidence),
+                       NOT_EXECUTED)
     issues = []
     if not_run:
         issues.append(f"{len(not_run)} of {ex.code_cells} code cells were not run ({not_run[0]} first)")
@@ -183,7 +178,8 @@ def nb_rainfall_metrics(ctx: Context, params: MetricsParams) -> CheckResult:
     if regressor is None:
         missing.append("training with predictor_type=\"regressor\"" + (f" (found {', '.join(types)})" if types else ""))
     if not rmse and not r2:
-        return failed(f"{nb.name} reports neither an RMSE nor an R² in its outputs.", **evidence)
+        return _unless_run(facts.execution, failed(f"{nb.name} reports neither an RMSE nor an R² in its outputs.",
+                                                   **evidence))
     if missing:
         got = 3 - len(missing)
         return partial(f"{nb.name} is missing " + " and ".join(missing) + ".", fraction=got / 3, **evidence)
@@ -283,14 +279,20 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
     figures = facts.figures
     evidence: dict[str, Any] = {"notebook": nb.name, "figures": [f.evidence() for f in figures[:12]]}
     if not figures:
-        return failed(f"{nb.name} reports no test accuracy: no accuracy_score value, classification report or "
-                      "confusion matrix was found in its outputs.", **evidence)
+        return _unless_run(facts.execution, failed(
+            f"{nb.name} reports no test accuracy: no accuracy_score value, classification report or confusion matrix "
+            "was found in its outputs.", **evidence))
     wrong = _disagreements(figures, params.rounding_slack)
     if wrong:
         evidence["disagreeing"] = [f.evidence() for f in wrong[:6]]
         shown = "; ".join(f"{f.kind} {f.number.show()} in {f.place}" for f in figures[:6])
-        return failed(f"The accuracy figures in {nb.name} disagree ({shown}): possibly an edited output; a person "
-                      "should look at it.", **evidence)
+        res = failed(f"The accuracy figures in {nb.name} disagree ({shown}): possibly an edited output; a person "
+                     "should look at it.", **evidence)
+        return because(flagged(res, ReviewKind.EDITED_OUTPUT, f"The accuracy figures printed in {nb.name} disagree "
+                               f"with each other ({shown}), as an output edited by hand would."), "edited-output",
+                       f"{STEP8}: re-run the notebook from the top (Kernel > Restart Kernel and Run All Cells) and hand "
+                       "in exactly what it prints; never edit an output by hand. If you believe the grader is wrong, "
+                       "say so to your TA.")
     matrices = facts.matrices
     chosen = next((f for f in reversed(figures) if f.kind == "confusion matrix"), None) or figures[-1]
     accuracy = chosen.number.value
@@ -350,49 +352,6 @@ def nb_credit_workflow(ctx: Context, params: WorkflowParams) -> CheckResult:
     if not missing:
         return passed(f"{nb.name} shows all {total} steps of the lesson's workflow.", **evidence)
     if steps.count == 0:
-        return failed(f"{nb.name} shows none of the lesson's workflow steps.", **evidence)
+        return _unless_run(facts.execution, failed(f"{nb.name} shows none of the lesson's workflow steps.", **evidence))
     return partial(f"{nb.name} shows {steps.count} of {total} workflow steps; missing: it " + "; it ".join(missing) + ".",
                    fraction=steps.count / total, **evidence)
-
-
-# -- evidence link -----------------------------------------------------------------------------
-@check(
-    "nb-evidence-link",
-    title="The buckets and training jobs the notebooks name exist in this account",
-    category="Notebooks",
-    params=EvidenceParams,
-    permissions=["s3:ListAllMyBuckets", "sagemaker:ListTrainingJobs", "ec2:DescribeRegions"],
-    needs=("aws", "notebooks"),
-    remediation="The notebooks should be your own work in this AWS account: the bucket in `bucket = \"...\"` "
-    "(lesson step 6) and the training jobs in the logs must be in the account being graded. If you deleted the "
-    "bucket in step 10, say so to your TA.",
-)
-def nb_evidence_link(ctx: Context, params: EvidenceParams) -> CheckResult:
-    """Every bucket and training-job name mentioned in the notebooks exists in the graded account."""
-    sub = _submission(ctx)
-    buckets = sub.bucket_mentions
-    jobs = sub.job_mentions
-    if not buckets and not jobs:
-        return result(Status.SKIP, "The notebooks name no S3 bucket and no training job, so there is nothing to "
-                      "link to the account.", notebooks=sub.describe())
-    evidence: dict[str, Any] = {}
-    missing = []
-    if buckets:
-        names = {b["Name"] for b in ctx.account.s3.buckets()}
-        evidence["buckets"] = [{**m.evidence(), "in_account": m.name in names} for m in buckets[:20]]
-        missing += [f"bucket {m.name} ({m.where})" for m in buckets if m.name not in names]
-    errors: dict[str, str] = {}
-    if jobs:
-        where_job, errors, evidence["regions"] = _account_jobs(ctx)
-        evidence["training_jobs"] = [{**m.evidence(), "region": where_job.get(m.name)} for m in jobs[:20]]
-        absent = [m for m in jobs if m.name not in where_job]
-        if absent and errors:
-            evidence["region_errors"] = errors
-            return result(Status.ERROR, f"Training job {absent[0].name} was not found, but {len(errors)} region(s) "
-                          "could not be listed, so it may be there. A person must look.", **evidence)
-        missing += [f"training job {m.name} ({m.where})" for m in absent]
-    if missing:
-        return failed(f"The notebooks name {len(missing)} resource(s) not in this account: " + "; ".join(missing[:5])
-                      + ". Possibly someone else's work (or deleted since): flagged for review.", **evidence)
-    what = ([f"{len(buckets)} bucket(s)"] if buckets else []) + ([f"{len(jobs)} training job(s)"] if jobs else [])
-    return passed("All " + " and ".join(what) + " the notebooks name exist in this account.", **evidence)

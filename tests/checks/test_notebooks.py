@@ -16,7 +16,8 @@ from moto import mock_aws
 
 from checks import load_checks
 from checks._common import Params
-from checks.notebooks import AccuracyParams, EvidenceParams, ExecutedParams
+from checks.evidence_link import EvidenceParams
+from checks.notebooks import AccuracyParams, ExecutedParams
 from grader.aws.facts import AccountFacts
 from grader.aws.regions import Regions
 from grader.aws.session import AwsAccess, AwsTarget
