@@ -157,7 +157,8 @@ def main() -> int:
     parser.add_argument("--full-python", type=Path, required=True, help="python of an environment with .[all]")
     parser.add_argument("--only", default="a,b,c")
     args = parser.parse_args()
-    parts = {"a": lambda tmp: part_a(args.full_python, tmp), "b": part_b, "c": part_c}
+    full_python = Path(os.path.abspath(args.full_python))  # not resolve(): a venv's python is a symlink
+    parts = {"a": lambda tmp: part_a(full_python, tmp), "b": part_b, "c": part_c}
     passed = failed = 0
     total = time.perf_counter()
     for name in args.only.split(","):
