@@ -23,8 +23,8 @@ from grader.context import Context
 from grader.facts.account import Account
 from grader.facts.jobs import s3_bucket_of, s3_key_of
 from grader.models import CheckResult
+from grader.recordio import RECORDIO_MAGIC, read_records, split_recordio
 from grader.registry import check
-from grader.sdk import RECORDIO_MAGIC, SdkMissing, read_records, split_recordio
 
 STEP6 = "Lesson step 6 (Intro to Amazon SageMaker Built-in Algorithms)"
 STEP8 = "Lesson step 8 (Credit Risk Evaluation with Amazon SageMaker)"
@@ -73,7 +73,7 @@ def _tensor(value: Any) -> list[float]:
 
 
 def decode_recordio(data: bytes, feature_dim: int) -> dict[str, Any]:
-    """Decode with the SageMaker SDK's own Record message (grader.sdk); say whether every record has `feature_dim`
+    """Decode with the `aialgs.data.Record` message (grader.recordio); say whether every record has `feature_dim`
     features and a label. `ok` is the verdict; the rest is evidence."""
     end, looks_like = complete_records(data)
     if not looks_like:
@@ -83,8 +83,6 @@ def decode_recordio(data: bytes, feature_dim: int) -> dict[str, Any]:
         return {"ok": False, "problem": "no complete record in the bytes read"}
     try:
         records = read_records(data[:end])
-    except SdkMissing:
-        raise
     except Exception as exc:  # noqa: BLE001 - any decoding failure is the verdict "does not decode"
         return {"ok": False, "problem": f"RecordIO framing, but the records do not decode ({type(exc).__name__})"}
     dims = sorted({len(_tensor(r.features["values"])) if "values" in r.features else 0 for r in records})

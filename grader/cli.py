@@ -131,6 +131,9 @@ def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions,
 @click.option("--open", "open_browser", is_flag=True, help="Open index.html in a web browser.")
 def demo(out, students, open_browser):
     """Grade a synthetic class on a local moto server: no AWS account needed."""
+    from grader.extras import DEMO_MODULES, require_extra
+
+    require_extra("demo", *DEMO_MODULES)
     from grader.demo.run import run_demo
 
     sys.exit(run_demo(out=out, students=students, open_browser=open_browser))

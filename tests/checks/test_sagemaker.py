@@ -3,16 +3,15 @@
 Where moto cannot express a case, the test says how it gets there: a region's listing failing is
 injected with a botocore `before-send` handler (registered first, so it answers before the
 request is sent); ListTrainingJobs pagination uses botocore's Stubber (moto ignores page sizes);
-RecordIO decoding of truncated or foreign bytes is tested on bytes made with the SageMaker SDK.
+RecordIO decoding of truncated or foreign bytes is tested on bytes made by grader.recordio's writer
+(which tests/test_recordio.py proves writes what the SageMaker SDK writes, byte for byte).
 """
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import UTC, datetime
 
-import numpy as np
 import pytest
 from botocore.stub import Stubber
 
@@ -20,6 +19,7 @@ from checks.sagemaker import complete_records, decode_recordio, sibling_test_fol
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.demo.scenario import Scenario, recordio
 from grader.facts.jobs import is_builtin_linear_learner
+from grader.recordio import write_dense_records
 from tests.checks.helpers import account_context
 from tests.conftest import item
 from tests.faults import error_response
@@ -225,11 +225,8 @@ def test_recordio_decodes_a_truncated_prefix_and_rejects_csv():
 
 
 def test_recordio_float64_and_unlabelled_records():
-    from grader.demo.sagemaker_sdk import sagemaker_common
-
-    buf = io.BytesIO()
-    sagemaker_common().write_numpy_to_dense_tensor(buf, np.array([[1.0], [2.0]]))  # float64, no labels
-    got = decode_recordio(buf.getvalue(), 1)
+    data = write_dense_records([[1.0], [2.0]], dtype="float64")  # float64, no labels
+    got = decode_recordio(data, 1)
     assert got["ok"] is False and got["records_without_label"] == 2 and got["feature_dims"] == [1]
 
 
