@@ -1,0 +1,139 @@
+"""The sandbox a student's notebook runs in: the boundary between their code and the grader.
+
+What crosses it, and how (style principle 13):
+- files: the kernel runs in a scratch folder (`scratch.py` fills it: a copy of the submission plus
+  the lesson's data); HOME, TMPDIR, IPYTHONDIR, MPLCONFIGDIR and the AWS config and credentials
+  paths all point into it (the AWS files are empty);
+- environment: only `ENV_ALLOWED` is passed from the caller (locale and terminal basics, no
+  AWS_*, no proxies, no tokens); the rest is set here (`kernel_env`);
+- network: on Linux the kernel runs in a new network namespace (`unshare -n` as root,
+  `unshare -rn` otherwise: a user namespace too), where there is no interface but a loopback
+  that is down: nothing, not even 127.0.0.1, is reachable. The kernel is reached over Unix
+  sockets (jupyter_client `transport="ipc"`, connection files in the scratch folder), which do
+  cross a network namespace. The fake AWS is in-process moto inside the kernel: no socket.
+  When `unshare` cannot make a namespace (not Linux, a container without the privilege), the
+  kernel still runs, and the isolation statement says the network was NOT isolated and why;
+- memory: RLIMIT_AS set by the kernel's launcher (`kernel/launch.py`) before ipykernel starts;
+- time: a limit per cell and per notebook, enforced by the driver (`execute.py`), which
+  interrupts, then kills, the kernel: never the grader.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+#: Variables passed from the caller's environment to the kernel, when set. Nothing else is.
+ENV_ALLOWED = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM")
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The sandbox's bounds (seconds, bytes). `memory_bytes` None: no memory limit."""
+
+    cell_timeout_s: float = 180.0
+    notebook_timeout_s: float = 600.0
+    memory_bytes: int | None = 6 * 1024**3
+    isolate_network: bool = True  # False only for the benchmark's baseline
+
+
+@dataclass
+class Isolation:
+    """Which isolation was in force for one run: the statement evidence and the README quote."""
+
+    network_namespace: bool
+    network_note: str
+    memory_limit_bytes: int | None
+    cell_timeout_s: float
+    notebook_timeout_s: float
+    env_passed: list[str] = field(default_factory=list)
+    home: str = ""
+    transport: str = "ipc"
+
+    def statement(self) -> str:
+        net = ("no network (Linux network namespace: not even 127.0.0.1 is reachable)" if self.network_namespace
+               else f"NETWORK NOT ISOLATED ({self.network_note})")
+        mem = (f"memory limit {self.memory_limit_bytes / 1024**3:.1f} GiB (RLIMIT_AS)" if self.memory_limit_bytes
+               else "no memory limit")
+        return (f"{net}; {mem}; time limits {self.cell_timeout_s:g} s per cell, {self.notebook_timeout_s:g} s per "
+                f"notebook; environment scrubbed (only {', '.join(self.env_passed) or 'no variable'} passed from the "
+                f"caller; no AWS credentials, profile or config; HOME in the scratch folder); kernel reached over "
+                f"{'Unix sockets' if self.transport == 'ipc' else 'TCP on localhost'}; fake AWS in-process (moto)")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "statement": self.statement()}
+
+
+@cache
+def network_namespace() -> tuple[list[str], str]:
+    """(command prefix that runs a program without network, note); ([], reason) when impossible."""
+    if not sys.platform.startswith("linux"):
+        return [], f"network namespaces need Linux (this is {sys.platform})"
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return [], "the unshare command (util-linux) is not installed"
+    prefix = [unshare, "-n"] if os.geteuid() == 0 else [unshare, "-rn"]
+    probe = "import socket\ns = socket.socket()\ntry:\n    s.connect(('127.0.0.1', 9))\nexcept OSError as e:\n    print(e.errno)"
+    try:
+        done = subprocess.run([*prefix, "--", sys.executable, "-c", probe], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return [], f"{' '.join(prefix)} could not run: {exc}"
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return [], f"{' '.join(prefix)} failed: {reason}"
+    if done.stdout.strip() != "101":  # ENETUNREACH: no route, not even loopback
+        return [], f"{' '.join(prefix)} ran but 127.0.0.1 was still reachable or gave errno {done.stdout.strip()!r}"
+    return [*prefix, "--"], f"{' '.join(prefix)} (probed: connecting to 127.0.0.1 gives 'Network is unreachable')"
+
+
+def kernel_env(scratch: Path, home: Path, config_path: Path, region: str, seed: int) -> tuple[dict[str, str], list[str]]:
+    """The kernel's whole environment, and the caller's variables that were passed into it."""
+    passed = [k for k in ENV_ALLOWED if k in os.environ]
+    env = {k: os.environ[k] for k in passed}
+    aws = home / ".aws"
+    env.update({
+        "PATH": f"{Path(sys.executable).parent}:{SYSTEM_PATH}",
+        "HOME": str(home), "USER": "student", "TMPDIR": str(scratch / "tmp"),
+        "IPYTHONDIR": str(home / ".ipython"), "MPLCONFIGDIR": str(home / ".matplotlib"),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"), "JUPYTER_DATA_DIR": str(home / ".jupyter-data"),
+        "AWS_CONFIG_FILE": str(aws / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(aws / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true", "AWS_DEFAULT_REGION": region, "AWS_REGION": region,
+        "AWS_STS_REGIONAL_ENDPOINTS": "regional",
+        "SAGEMAKER_SUPPRESS_V2_WARNING": "1", "SAGEMAKER_USER_CONFIG_OVERRIDE": str(home / "sagemaker-config.yaml"),
+        "GRADER_SANDBOX_CONFIG": str(config_path), "GRADER_SEED": str(seed),
+        "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    })
+    return env, passed
+
+
+_TELEMETRY_OFF = "SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n"
+
+
+def prepare_home(home: Path) -> None:
+    """The scratch HOME: empty AWS files, the SDK's telemetry opt-out, the tool folders."""
+    for sub in (".aws", ".ipython", ".matplotlib", ".jupyter", ".jupyter-data"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    (home / ".aws" / "config").write_text("")
+    (home / ".aws" / "credentials").write_text("")
+    (home / "sagemaker-config.yaml").write_text(_TELEMETRY_OFF)
+
+
+def kernel_spec(kernels_dir: Path, launcher: Path, limits: Limits) -> tuple[str, Isolation]:
+    """Write the sandbox's kernel spec; returns its name and the isolation it gives."""
+    prefix, note = network_namespace() if limits.isolate_network else ([], "not asked for (baseline run)")
+    argv = [*prefix, sys.executable, str(launcher), str(limits.memory_bytes or 0), "-f", "{connection_file}"]
+    spec_dir = kernels_dir / "grader-sandbox"
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grader sandbox",
+                                                      "language": "python", "env": {}}))
+    isolation = Isolation(network_namespace=bool(prefix), network_note=note, memory_limit_bytes=limits.memory_bytes,
+                          cell_timeout_s=limits.cell_timeout_s, notebook_timeout_s=limits.notebook_timeout_s)
+    return "grader-sandbox", isolation
