@@ -89,9 +89,11 @@ def _fill(name: str, fills: dict[int, str], bucket: str) -> nbformat.NotebookNod
     return nb
 
 
-def solved_credit(sdk: str = "v2", seeded: bool = True, bucket: str = BUCKET) -> nbformat.NotebookNode:
+def solved_credit(sdk: str = "v2", seeded: bool = True, bucket: str = BUCKET,
+                  test_size: float | None = None) -> nbformat.NotebookNode:
     fills = dict(_CREDIT)
-    fills[11] = fills[11].format(split=", random_state=1" if seeded else "")
+    split = (f", test_size={test_size}" if test_size else "") + (", random_state=1" if seeded else "")
+    fills[11] = fills[11].format(split=split)
     if sdk == "v1":
         fills.update(_CREDIT_V1)
     return _fill("credit-risk-classification.ipynb", fills, bucket)

@@ -19,6 +19,8 @@ import ast
 import asyncio
 import copy
 import json
+import queue
+import sys
 import time
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from grader.reproduce import names, sandbox, scratch
 from grader.reproduce.results import CellError, Durations, NotebookRun, RunStatus, SeedRun, Split, SubmissionRun
 
 DEFAULT_SEEDS = 5
+PRELUDE_TIMEOUT_S = 120.0  # moto, the fake account and the SDK import: 3-10 s
 _RECOVER_S = 10.0  # how long an interrupted kernel gets to become idle again
 
 
@@ -86,8 +89,10 @@ class _Driver:
         from nbclient import NotebookClient
 
         kernels = self.ws.sandbox / "kernels"
-        name, isolation = sandbox.kernel_spec(kernels, self.ws.lib / "_grader_kernel" / "launch.py", self.limits)
+        name, isolation = sandbox.kernel_spec(kernels, self.ws.lib / "_grader_kernel" / "launch.py", self.limits,
+                                              keep=[self.ws.root, Path(sys.prefix), Path(sys.executable)])
         isolation.env_passed, isolation.home = self.env_passed, str(self.ws.home)
+        self.isolation = isolation
         self.run.isolation = isolation.as_dict()
         km = AsyncKernelManager(kernel_name=name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
                                 transport="ipc", connection_file=str(self.ws.sandbox / "connection.json"))
@@ -116,10 +121,8 @@ class _Driver:
             self.timeouts.append((index, limit))
         except DeadKernelError:
             mem = self.limits.memory_bytes
-            limit = f"memory limit of {mem / 1024**3:.1f} GiB" if mem else None
-            raise _Stop(RunStatus.MEMORY_LIMIT if mem else RunStatus.KERNEL_DIED,
-                        f"the kernel died in cell {index + 1}" + (f" (probably at the {limit})" if limit else ""),
-                        limit) from None
+            maybe = f" (it may have hit the memory limit of {mem / 1024**3:.1f} GiB)" if mem else ""
+            raise _Stop(RunStatus.KERNEL_DIED, f"the kernel died in cell {index + 1}{maybe}", "the kernel died") from None
 
     async def _recovered(self, client) -> bool:
         try:
@@ -136,11 +139,17 @@ class _Driver:
         prelude = (f"__import__('sys').path.append({str(self.ws.lib)!r})\n"
                    "__import__('_grader_kernel.prelude').prelude.start()")
         stats_expr = {"s": "__import__('json').dumps(__import__('_grader_kernel.prelude').prelude.stats())"}
+        log = open(self.ws.sandbox / "kernel.log", "wb")  # the kernel's own stdout/stderr, not the grader's
         try:
-            async with client.async_setup_kernel(env=env):
+            async with client.async_setup_kernel(env=env, stdout=log, stderr=log):
                 t1 = time.monotonic()
                 run.durations.kernel_start_s = t1 - t0
-                reply = await _hidden(client, prelude, self.limits.cell_timeout_s)
+                self._read_hidden()
+                try:
+                    reply = await _hidden(client, prelude, PRELUDE_TIMEOUT_S)
+                except (TimeoutError, queue.Empty):
+                    raise _Stop(RunStatus.SANDBOX_ERROR, f"the sandbox's prelude did not finish in {PRELUDE_TIMEOUT_S:g} s")
+
                 if reply.get("status") != "ok":
                     raise _Stop(RunStatus.SANDBOX_ERROR, "the sandbox's prelude failed: "
                                 f"{reply.get('ename')}: {reply.get('evalue')}")
@@ -169,11 +178,22 @@ class _Driver:
             run.status, run.message, run.limit = stop.status, stop.message, stop.limit
         except Exception as exc:  # kernel start, connection: the grader's side
             if run.status is RunStatus.COMPLETED:
-                run.status, run.message = RunStatus.SANDBOX_ERROR, f"the sandbox failed: {type(exc).__name__}: {exc}"
+                tail = _last_line(self.ws.sandbox / "kernel.log")
+                run.status, run.message = RunStatus.SANDBOX_ERROR, (f"the sandbox failed: {type(exc).__name__}: {exc}"
+                                                                    + (f" (kernel: {tail})" if tail else ""))
         finally:
+            log.close()
             self._record_errors()
             self._write()
             run.durations.total_s = time.monotonic() - t0
+
+    def _read_hidden(self) -> None:
+        try:
+            hidden = json.loads((self.ws.sandbox / "hidden.json").read_text())
+        except (OSError, ValueError):
+            hidden = {"hidden": [], "not_hidden": [{"path": "?", "why": "the launcher wrote no record"}]}
+        self.isolation.hidden, self.isolation.not_hidden = hidden["hidden"], hidden["not_hidden"]
+        self.run.isolation = self.isolation.as_dict()
 
     async def _seed_runs(self, client, seeds: list[int], deadline: float) -> None:
         start = self.run.split.cell or 0
@@ -220,6 +240,14 @@ class _Driver:
     def _write(self) -> None:
         if self.run.executed_path:
             nbformat.write(self.nb, self.run.executed_path)
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [x for x in path.read_text(errors="replace").splitlines() if x.strip() and "Parent appears" not in x]
+    except OSError:
+        return ""
+    return lines[-1][:300] if lines else ""
 
 
 def _classify(run: NotebookRun, ws: scratch.Workspace, limits: sandbox.Limits) -> None:

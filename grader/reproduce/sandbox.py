@@ -40,7 +40,7 @@ class Limits:
 
     cell_timeout_s: float = 180.0
     notebook_timeout_s: float = 600.0
-    memory_bytes: int | None = 6 * 1024**3
+    memory_bytes: int | None = 4 * 1024**3
     isolate_network: bool = True  # False only for the benchmark's baseline
 
 
@@ -56,6 +56,8 @@ class Isolation:
     env_passed: list[str] = field(default_factory=list)
     home: str = ""
     transport: str = "ipc"
+    hidden: list[str] = field(default_factory=list)  # the caller's credential paths made empty
+    not_hidden: list[dict] = field(default_factory=list)
 
     def statement(self) -> str:
         net = ("no network (Linux network namespace: not even 127.0.0.1 is reachable)" if self.network_namespace
@@ -65,7 +67,12 @@ class Isolation:
         return (f"{net}; {mem}; time limits {self.cell_timeout_s:g} s per cell, {self.notebook_timeout_s:g} s per "
                 f"notebook; environment scrubbed (only {', '.join(self.env_passed) or 'no variable'} passed from the "
                 f"caller; no AWS credentials, profile or config; HOME in the scratch folder); kernel reached over "
-                f"{'Unix sockets' if self.transport == 'ipc' else 'TCP on localhost'}; fake AWS in-process (moto)")
+                f"{'Unix sockets' if self.transport == 'ipc' else 'TCP on localhost'}; fake AWS in-process (moto); "
+                + (f"the caller's credential files hidden ({len(self.hidden)} paths, mount namespace)"
+                   if self.hidden and not self.not_hidden else
+                   f"{len(self.not_hidden)} of the caller's credential paths NOT hidden" if self.not_hidden else
+                   "no caller credential files found to hide")
+                + "; other files readable by this user remain readable (no chroot)")
 
     def as_dict(self) -> dict:
         return {**asdict(self), "statement": self.statement()}
@@ -79,18 +86,48 @@ def network_namespace() -> tuple[list[str], str]:
     unshare = shutil.which("unshare")
     if unshare is None:
         return [], "the unshare command (util-linux) is not installed"
-    prefix = [unshare, "-n"] if os.geteuid() == 0 else [unshare, "-rn"]
+    base = [unshare, "-n"] if os.geteuid() == 0 else [unshare, "-r", "-n"]
     probe = "import socket\ns = socket.socket()\ntry:\n    s.connect(('127.0.0.1', 9))\nexcept OSError as e:\n    print(e.errno)"
-    try:
-        done = subprocess.run([*prefix, "--", sys.executable, "-c", probe], capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return [], f"{' '.join(prefix)} could not run: {exc}"
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return [], f"{' '.join(prefix)} failed: {reason}"
-    if done.stdout.strip() != "101":  # ENETUNREACH: no route, not even loopback
-        return [], f"{' '.join(prefix)} ran but 127.0.0.1 was still reachable or gave errno {done.stdout.strip()!r}"
-    return [*prefix, "--"], f"{' '.join(prefix)} (probed: connecting to 127.0.0.1 gives 'Network is unreachable')"
+    reason = ""
+    for prefix in ([*base, "-m"], base):  # with a mount namespace (to hide files) if possible
+        try:
+            done = subprocess.run([*prefix, "--", sys.executable, "-c", probe], capture_output=True, text=True,
+                                  timeout=20)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            reason = f"{' '.join(prefix)} could not run: {exc}"
+            continue
+        if done.returncode != 0:
+            reason = f"{' '.join(prefix)} failed: {(done.stderr.strip().splitlines() or ['no message'])[-1]}"
+            continue
+        if done.stdout.strip() != "101":  # ENETUNREACH: no route, not even loopback
+            return [], f"{' '.join(prefix)} ran but 127.0.0.1 was reachable or gave errno {done.stdout.strip()!r}"
+        return [*prefix, "--"], f"{' '.join(prefix)} (probed: connecting to 127.0.0.1 gives 'Network is unreachable')"
+    return [], reason
+
+
+#: The caller's credential files and folders (below HOME) hidden from the kernel when it has a
+#: mount namespace, plus the files AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE name.
+HIDDEN_BELOW_HOME = (".aws", ".ssh", ".config", ".netrc", ".git-credentials", ".docker", ".kube", ".azure", ".gnupg",
+                     ".boto", ".pypirc", ".s3cfg", ".jupyter", ".ipython", ".local/share/jupyter")
+
+
+def paths_to_hide(keep: list[Path]) -> list[str]:
+    """Existing credential paths of the caller, except any holding something the kernel needs."""
+    homes = {Path(os.path.expanduser("~"))}
+    if os.environ.get("HOME"):
+        homes.add(Path(os.environ["HOME"]))
+    candidates = [h / name for h in homes for name in HIDDEN_BELOW_HOME]
+    candidates += [Path(os.environ[v]) for v in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE") if os.environ.get(v)]
+    out = []
+    for path in candidates:
+        try:
+            real = path.resolve()
+        except OSError:
+            continue
+        if not real.exists() or any(k.resolve().is_relative_to(real) for k in keep) or str(real) in out:
+            continue
+        out.append(str(real))
+    return out
 
 
 def kernel_env(scratch: Path, home: Path, config_path: Path, region: str, seed: int) -> tuple[dict[str, str], list[str]]:
@@ -126,10 +163,14 @@ def prepare_home(home: Path) -> None:
     (home / "sagemaker-config.yaml").write_text(_TELEMETRY_OFF)
 
 
-def kernel_spec(kernels_dir: Path, launcher: Path, limits: Limits) -> tuple[str, Isolation]:
-    """Write the sandbox's kernel spec; returns its name and the isolation it gives."""
+def kernel_spec(kernels_dir: Path, launcher: Path, limits: Limits, keep: list[Path]) -> tuple[str, Isolation]:
+    """Write the sandbox's kernel spec; returns its name and the isolation it gives (the files
+    hidden are known once the kernel started: `hidden_files`)."""
     prefix, note = network_namespace() if limits.isolate_network else ([], "not asked for (baseline run)")
-    argv = [*prefix, sys.executable, str(launcher), str(limits.memory_bytes or 0), "-f", "{connection_file}"]
+    hide_file = kernels_dir.parent / "hide.json"
+    hide_file.write_text(json.dumps({"paths": paths_to_hide(keep), "mount_namespace": "-m" in prefix}))
+    argv = [*prefix, sys.executable, str(launcher), str(limits.memory_bytes or 0), str(hide_file),
+            "-f", "{connection_file}"]
     spec_dir = kernels_dir / "grader-sandbox"
     spec_dir.mkdir(parents=True, exist_ok=True)
     (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "grader sandbox",

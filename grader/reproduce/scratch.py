@@ -121,6 +121,16 @@ def build(submission: Path, notebook: Path, sources: list[str], base: Path | Non
     return ws
 
 
+def _is_shipped_synthetic(path: Path) -> bool:
+    """Is this file the grader's own synthetic Austin file (a student kept the starter's data/)?"""
+    shipped = shipped_data() / path.name
+    try:
+        return path.name in SYNTHETIC and path.stat().st_size == shipped.stat().st_size and (
+            path.read_bytes() == shipped.read_bytes())
+    except OSError:
+        return False
+
+
 def _place_data(ws: Workspace, named: list[str], mentions_austin: bool) -> None:
     data = shipped_data()
     own = {name: _own_copy(ws.copy, name) for name in LESSON_DATA}
@@ -131,13 +141,16 @@ def _place_data(ws: Workspace, named: list[str], mentions_austin: bool) -> None:
             continue
         name = Path(text).name
         if target.is_file():
-            ws.data[text] = "submission"
+            ws.data[text] = "submission" + (" (the grader's SYNTHETIC stand-in)" if _is_shipped_synthetic(target) else "")
         elif name in LESSON_DATA:
             target.parent.mkdir(parents=True, exist_ok=True)
             source = own[name] or data / name
             shutil.copy2(source, target)
-            ws.data[text] = ("submission (copied from " + str(own[name].relative_to(ws.copy)) + ")" if own[name]
-                             else "grader" + (" (SYNTHETIC stand-in)" if name in SYNTHETIC else ""))
+            if own[name]:
+                ws.data[text] = f"submission (copied from {own[name].relative_to(ws.copy)})" + (
+                    " (the grader's SYNTHETIC stand-in)" if _is_shipped_synthetic(own[name]) else "")
+            else:
+                ws.data[text] = "grader" + (" (SYNTHETIC stand-in)" if name in SYNTHETIC else "")
         else:
             ws.absent.append(text)
     for folder in USUAL_FOLDERS:
@@ -149,5 +162,5 @@ def _place_data(ws: Workspace, named: list[str], mentions_austin: bool) -> None:
     read_austin = [t for t in named if Path(t).name in SYNTHETIC]
     if read_austin:
         ws.synthetic = any("SYNTHETIC" in ws.data.get(t, "") for t in read_austin)
-    else:  # the names are built in code: the stand-in is read when the submission has no copy
-        ws.synthetic = mentions_austin and any(own[n] is None for n in SYNTHETIC)
+    else:  # the names are built in code: the stand-in is read when the submission has no real copy
+        ws.synthetic = mentions_austin and any(own[n] is None or _is_shipped_synthetic(own[n]) for n in SYNTHETIC)

@@ -10,6 +10,7 @@ notebook). Everything the lesson's code assumes of an AWS account, made inside t
 - the SDK offline: its fixed sleeps (5 s before `fit()` polls, 30 s in `deploy()`) patched to 0
   in `sagemaker.session` only, telemetry off (`SAGEMAKER_USER_CONFIG_OVERRIDE`, set by the
   sandbox), the V2 banner and config notices silenced;
+- errors shown as errors: sagemaker-core's rich traceback handler is taken out again;
 - SDK-1 names on SDK 2: `sagemaker.predictor.csv_serializer`/`json_deserializer` (and the other
   SDK-1 serializer objects), `sagemaker.s3_input` / `sagemaker.session.s3_input`
   (`get_image_uri` and `train_instance_*` still work on SDK 2, with "renamed" warnings);
@@ -79,6 +80,25 @@ class _NoSleep(types.ModuleType):
         return None
 
 
+def _plain_tracebacks(hook) -> None:
+    """sagemaker-core installs rich's traceback handler on import (and again whenever one of its
+    modules is first imported): IPython then shows errors as display data, not as error outputs.
+    Put the plain ones back and keep it from reinstalling."""
+    sys.excepthook = hook
+    try:
+        import sagemaker_core.main.utils as core_utils
+
+        core_utils.textual_rich_console_and_traceback_enabled = True
+    except ImportError:
+        pass
+    from IPython import get_ipython
+
+    ip = get_ipython()
+    for name in ("showtraceback", "_showtraceback", "showsyntaxerror"):  # rich sets them on the instance
+        if ip is not None and name in vars(ip):
+            delattr(ip, name)
+
+
 def _sdk() -> None:
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
@@ -91,7 +111,7 @@ def _sdk() -> None:
         import sagemaker.session as session
         from sagemaker.deprecations import deprecated_class
         from sagemaker.inputs import TrainingInput
-    sys.excepthook = hook
+    _plain_tracebacks(hook)
     session.time = _NoSleep()
     for name in ("csv_serializer", "json_serializer", "npy_serializer", "csv_deserializer", "json_deserializer",
                  "numpy_deserializer", "RealTimePredictor"):
