@@ -315,16 +315,26 @@ def execute_notebook(path: Path, submission: Path, out_dir: Path, role: str, *, 
 
 
 def execute_submission(folder: Path, out_dir: Path, *, limits: sandbox.Limits | None = None,
-                       seeds: int = DEFAULT_SEEDS, roles: tuple[str, ...] = figs.ROLES) -> SubmissionRun:
-    """Re-execute each lesson notebook found (tolerantly, by name) in `folder`."""
+                       seeds: int = DEFAULT_SEEDS, roles: tuple[str, ...] = figs.ROLES,
+                       parallel: bool = True) -> SubmissionRun:
+    """Re-execute each lesson notebook found (tolerantly, by name) in `folder`; with `parallel`,
+    the two notebooks run at the same time, each in its own sandboxed kernel."""
+    from concurrent.futures import ThreadPoolExecutor
+
     folder, out_dir = Path(folder), Path(out_dir)
-    runs = {}
+    runs: dict[str, NotebookRun] = {}
+    todo = []
     for role, (path, problem) in figs.lesson_notebooks(folder).items():
         if role not in roles:
             continue
         if path is None:
             runs[role] = NotebookRun(role=role, status=RunStatus.NOT_FOUND,
                                      message=problem or f"no notebook named like {figs.expected_name(role)}")
-            continue
-        runs[role] = execute_notebook(path, folder, out_dir, role, limits=limits, seeds=seeds)
-    return SubmissionRun(folder=str(folder), out_dir=str(out_dir), notebooks=runs)
+        else:
+            todo.append((role, path))
+    run_one = lambda item: execute_notebook(item[1], folder, out_dir, item[0], limits=limits, seeds=seeds)  # noqa: E731
+    with ThreadPoolExecutor(max_workers=2 if parallel else 1) as pool:
+        for (role, _), run in zip(todo, pool.map(run_one, todo), strict=True):
+            runs[role] = run
+    ordered = {role: runs[role] for role in figs.ROLES if role in runs}
+    return SubmissionRun(folder=str(folder), out_dir=str(out_dir), notebooks=ordered)

@@ -3,6 +3,7 @@ the nb-* items of an executed folder with the real checks."""
 
 from __future__ import annotations
 
+import copy
 import re
 
 import nbformat
@@ -40,7 +41,7 @@ def confusion_of(nb) -> tuple[int, int, int, int]:
 def edit_credit_to(nb, correct_errors: tuple[int, int]):
     """Edit accuracy, classification report and confusion matrix together: keep the actual class
     totals, set (false positives, false negatives) to `correct_errors`. Returns (nb, accuracy)."""
-    nb = nbformat.from_dict(nbformat.to_dict(nb))
+    nb = copy.deepcopy(nb)
     a, b, c, d = confusion_of(nb)
     n0, n1 = a + b, c + d
     fp, fn = correct_errors
@@ -66,7 +67,7 @@ def edit_credit_to(nb, correct_errors: tuple[int, int]):
 
 def outputs_under_placeholders(template, executed):
     """The starter notebook (gaps unfilled) carrying the executed solution's outputs and counts."""
-    nb = nbformat.from_dict(nbformat.to_dict(template))
+    nb = copy.deepcopy(template)
     for mine, theirs in zip(nb.cells, executed.cells, strict=True):
         if mine.cell_type == "code":
             mine.outputs = theirs.outputs
