@@ -52,6 +52,7 @@ def reproduce(folder: Path, out_dir: Path, *, limits: Limits | None = None, seed
 def run_execute(notebooks_dir: Path, out_dir: Path, *, limits: Limits | None = None,
                 seeds: int = DEFAULT_SEEDS) -> dict[str, Any]:
     """`grader execute`: re-execute, judge, write the executed copies and reproduction.json."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     sub, verdicts = reproduce(Path(notebooks_dir), Path(out_dir), limits=limits, seeds=seeds)
     record = {"folder": sub.folder, "out_dir": sub.out_dir,
               "runs": {role: run.model_dump(mode="json") for role, run in sub.notebooks.items()},
@@ -64,3 +65,23 @@ def run_execute(notebooks_dir: Path, out_dir: Path, *, limits: Limits | None = N
     isolation = next((r.isolation.get("statement") for r in sub.notebooks.values() if r.isolation), None)
     summary["isolation"] = isolation
     return summary
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """What `grader execute` prints: one line per notebook and per verdict, the isolation."""
+    lines = []
+    for role, n in summary["notebooks"].items():
+        where = f" -> {n['executed']}" if n.get("executed") else ""
+        lines.append(f"{role}: {n['status']} ({n['message']}){where}")
+    for item, v in summary["verdicts"].items():
+        flag = f" [review: {v['review']['kind']}]" if v.get("review") else ""
+        lines.append(f"{item}: {v['status']}: {v['message']}{flag}")
+    if summary.get("isolation"):
+        lines.append(f"sandbox: {summary['isolation']}")
+    lines.append(f"record: {Path(summary['out_dir']) / 'reproduction.json'}")
+    return lines
+
+
+def exit_code(summary: dict[str, Any]) -> int:
+    """0 when every notebook reproduces, 1 otherwise (something to look at)."""
+    return 0 if all(v["status"] == "pass" for v in summary["verdicts"].values()) else 1

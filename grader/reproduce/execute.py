@@ -168,6 +168,7 @@ class _Driver:
                 run.durations.prelude_parts = {k: round(v, 3) for k, v in stats["timings"].items()}
                 run.durations.training_s = stats["training_s"]
                 run.training_jobs = stats["jobs"]
+                run.kernel_peak_rss_mb = round(stats["peak_rss_kb"] / 1024, 1) if stats.get("peak_rss_kb") else None
                 self._write()
                 if len(seeds) > 1 and not run.new_errors and run.split.cell is not None:
                     t3 = time.monotonic()

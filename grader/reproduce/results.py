@@ -83,6 +83,7 @@ class NotebookRun(BaseModel):
     seed: int = 0  # the seed of the main run
     seed_runs: list[SeedRun] = Field(default_factory=list)
     training_jobs: list[dict[str, Any]] = Field(default_factory=list)
+    kernel_peak_rss_mb: float | None = None
 
     @property
     def new_errors(self) -> list[CellError]:

@@ -32,7 +32,7 @@ def _stdout(cell) -> str:
 
 def confusion_of(nb) -> tuple[int, int, int, int]:
     for cell in nb.cells:
-        if cell.cell_type == "code" and "confusion_matrix" in cell.source:
+        if cell.cell_type == "code" and "confusion_matrix(" in cell.source and _stdout(cell):
             nums = [int(n) for n in re.findall(r"\d+", _stdout(cell))]
             return tuple(nums[:4])  # type: ignore[return-value]
     raise AssertionError("no confusion matrix printed")

@@ -145,8 +145,16 @@ def start(config_path: str | None = None) -> dict:
     return STATE["timings"]
 
 
+def _peak_rss_kb() -> int | None:
+    try:
+        with open("/proc/self/status") as fh:
+            return next((int(line.split()[1]) for line in fh if line.startswith("VmHWM:")), None)
+    except OSError:
+        return None
+
+
 def stats() -> dict:
     """What the driver reads back after the cells ran."""
-    return {"training_s": standin.STATS["training_s"], "jobs": list(standin.STATS["jobs"]),
+    return {"peak_rss_kb": _peak_rss_kb(), "training_s": standin.STATS["training_s"], "jobs": list(standin.STATS["jobs"]),
             "invocations": standin.STATS["invocations"], "seed": STATE.get("seed"),
             "timings": STATE.get("timings", {}), "bucket_errors": STATE.get("bucket_errors", [])}
