@@ -28,7 +28,7 @@ import nbformat
 
 from grader.reproduce import figures as figs
 from grader.reproduce import names, sandbox, scratch
-from grader.reproduce.results import CellError, Durations, NotebookRun, RunStatus, SeedRun, Split, SubmissionRun
+from grader.reproduce.results import CellError, NotebookRun, RunStatus, SeedRun, SubmissionRun
 
 DEFAULT_SEEDS = 5
 PRELUDE_TIMEOUT_S = 120.0  # moto, the fake account and the SDK import: 3-10 s
@@ -148,8 +148,8 @@ class _Driver:
                 try:
                     reply = await _hidden(client, prelude, PRELUDE_TIMEOUT_S)
                 except (TimeoutError, queue.Empty):
-                    raise _Stop(RunStatus.SANDBOX_ERROR, f"the sandbox's prelude did not finish in {PRELUDE_TIMEOUT_S:g} s")
-
+                    raise _Stop(RunStatus.SANDBOX_ERROR,
+                                f"the sandbox's prelude did not finish in {PRELUDE_TIMEOUT_S:g} s") from None
                 if reply.get("status") != "ok":
                     raise _Stop(RunStatus.SANDBOX_ERROR, "the sandbox's prelude failed: "
                                 f"{reply.get('ename')}: {reply.get('evalue')}")
@@ -229,11 +229,11 @@ class _Driver:
         for i, cell in enumerate(self.nb.cells):
             if cell.cell_type != "code":
                 continue
-            for o in cell.get("outputs", []):
-                if o.get("output_type") == "error":
-                    errors.append(CellError(cell=i, ename=o.get("ename", ""), evalue=str(o.get("evalue", "")),
-                                            in_original=i in self.original_errors))
-                    break
+            found = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if found:  # the sandbox's own error first (a timeout is followed by the KeyboardInterrupt)
+                o = next((e for e in found if e.get("ename") == "SandboxTimeout"), found[0])
+                errors.append(CellError(cell=i, ename=o.get("ename", ""), evalue=str(o.get("evalue", "")),
+                                        in_original=i in self.original_errors))
         self.run.cell_errors = errors
         if self.run.status is RunStatus.COMPLETED:
             _classify(self.run, self.ws, self.limits)
@@ -295,7 +295,7 @@ def execute_notebook(path: Path, submission: Path, out_dir: Path, role: str, *, 
     run.code_cells = sum(1 for _, s in code if s.strip())
     texts = _texts(nb)
     run.region, run.buckets = names.region_of(texts), names.buckets_of(texts)
-    run.split = names.split_of(code) if role == "credit" or code else Split()
+    run.split = names.split_of(code)
     ws = scratch.build(submission, path, [s for _, s in code], base=scratch_base)
     try:
         run.data_files, run.synthetic_data = ws.data, ws.synthetic and role == "rainfall"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import re
 
-import nbformat
 from sklearn.metrics import classification_report
 
 from grader.context import Context
