@@ -34,6 +34,7 @@ SYNTHETIC = ("x_austin_final.csv", "y_austin_final.csv")
 USUAL_FOLDERS = ("", "data", "Data", "Resources", "resources", "Resources/Data", "Resources/data")
 _SKIP = {".ipynb_checkpoints", ".git", "__pycache__", "__MACOSX", ".venv", "venv", "node_modules"}
 _MAX_COPY_BYTES = 200 * 1024 * 1024
+_MAX_BASE = 60  # + /gr-XXXXXXXX/.sandbox/connection-ipc-NN fits a socket path
 _LITERAL = re.compile(r"""(?:[rRbBuU]{0,2})(['"])([^'"\n]{1,300})\1""")
 _FILE_LITERAL = re.compile(r"\.(csv|txt|json|xlsx?|parquet|npy|npz|pkl|data)$", re.IGNORECASE)
 
@@ -99,9 +100,17 @@ def _own_copy(copy: Path, name: str) -> Path | None:
     return None
 
 
+def _short(base: Path | None) -> str:
+    """A folder short enough for the kernel's Unix socket paths (at most 107 bytes in all)."""
+    for candidate in (base, tempfile.gettempdir(), "/tmp"):
+        if candidate is not None and len(str(candidate)) <= _MAX_BASE and os.path.isdir(candidate):
+            return str(candidate)
+    return "/tmp"
+
+
 def build(submission: Path, notebook: Path, sources: list[str], base: Path | None = None) -> Workspace:
     """Make the scratch folder for `notebook` (a file inside `submission`)."""
-    root = Path(tempfile.mkdtemp(prefix="gr-", dir=base))
+    root = Path(tempfile.mkdtemp(prefix="gr-", dir=_short(base)))
     copy = root / "nb" / "work"
     shutil.copytree(submission, copy, ignore=_ignore)
     rel = notebook.resolve().relative_to(submission.resolve())
