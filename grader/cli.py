@@ -124,6 +124,21 @@ def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions,
 
 
 @cli.command()
+@click.argument("notebooks_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("grader-executed"), show_default=True,
+              help="Folder for the executed copies and reproduction.json.")
+@click.option("--seeds", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Random splits tried when the notebook's split has no fixed random_state.")
+def execute(notebooks_dir, out, seeds):
+    """Re-execute the lesson's notebooks offline in a sandbox against a fake AWS; judge their figures."""
+    from grader.reproduce.command import exit_code, run_execute, summary_lines
+
+    summary = run_execute(notebooks_dir, out, seeds=seeds)
+    click.echo("\n".join(summary_lines(summary)))
+    sys.exit(exit_code(summary))
+
+
+@cli.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("grader-demo"), show_default=True,
               help="Folder for the synthetic roster, notebooks and the class report.")
 @click.option("--students", type=click.IntRange(1, 200), default=8, show_default=True,
