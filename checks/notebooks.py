@@ -278,6 +278,10 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
         return _unreadable(nb)
     figures = facts.figures
     evidence: dict[str, Any] = {"notebook": nb.name, "figures": [f.evidence() for f in figures[:12]]}
+    if ctx.reproduction is not None and "credit" in ctx.reproduction.notebooks:
+        from grader.reproduce.command import reexecuted_figures
+
+        evidence["reexecuted"] = reexecuted_figures(ctx.reproduction.notebooks["credit"])
     if not figures:
         return _unless_run(facts.execution, failed(
             f"{nb.name} reports no test accuracy: no accuracy_score value, classification report or confusion matrix "

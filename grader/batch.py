@@ -129,9 +129,12 @@ def run_batch(
     progress: Progress | None = None,
     access_factory: AccessFactory | None = None,
     overrides: Path | str | None = None,
+    reproduce: bool = False,
 ) -> BatchResult:
     """Grade every student of `roster` into the folder `out`; see the module doc.
 
+    `reproduce`: re-execute each student's notebooks in the sandbox (their executed copies go to
+    `students/<id>/executed/`); a resumed student graded without it is graded again.
     `overrides`: a TA's overrides.csv (grader.overrides), checked against the roster and the
     rubric before anything is graded, and applied to every student, graded now or resumed.
 
@@ -147,6 +150,10 @@ def run_batch(
 
         raise InputError("--jobs must be at least 1")
     fmt = _student_formats(parse_formats(formats))
+    if reproduce:
+        from grader.extras import REPRODUCE_MODULES, require_extra
+
+        require_extra("reproduce", *REPRODUCE_MODULES, command="batch --reproduce")
     rubric = load_rubric(rubric_ref)
     if not isinstance(roster, Roster):
         roster = read_roster(roster)
@@ -163,14 +170,15 @@ def run_batch(
     outcomes: dict[str, Outcome] = {}
     todo: list[RosterEntry] = []
     for entry in roster:
-        done = resumable(students_dir / entry.folder, entry, rubric) if resume else None
+        done = resumable(students_dir / entry.folder, entry, rubric, reproduce) if resume else None
         if done is not None:
             done = keep_resumed(done, students_dir / entry.folder, fmt, decisions, rubric_points(rubric))
             outcomes[entry.student_id] = _outcome(entry, done, resumed=True)
         else:
             todo.append(entry)
 
-    grader = _StudentGrader(rubric, fmt, students_dir, endpoint_url, regions, synthetic, access_factory, decisions)
+    grader = _StudentGrader(rubric, fmt, students_dir, endpoint_url, regions, synthetic, access_factory, decisions,
+                            reproduce)
     progress.start(len(roster.entries), resumed=len(outcomes))
     for outcome in outcomes.values():
         progress.advance(outcome)
@@ -252,7 +260,7 @@ class _StudentGrader:
 
     def __init__(self, rubric: Rubric, formats: list[str], students_dir: Path, endpoint_url: str | None,
                  regions: list[str] | None, synthetic: bool, access_factory: AccessFactory | None,
-                 overrides: Overrides | None = None):
+                 overrides: Overrides | None = None, reproduce: bool = False):
         self.rubric = rubric
         self.formats = formats
         self.students_dir = students_dir
@@ -261,6 +269,7 @@ class _StudentGrader:
         self.synthetic = synthetic
         self.access_factory = access_factory
         self.overrides = overrides
+        self.reproduce = reproduce
         self.points = rubric_points(rubric)
 
     def request(self, entry: RosterEntry) -> GradeRequest:
@@ -272,8 +281,10 @@ class _StudentGrader:
                 endpoint_url=self.endpoint_url,
             ),
             notebooks=entry.notebooks,
-            regions=None if regions in (None, ["all"]) else list(regions),
+            regions=list(regions) if regions is not None else None,
             synthetic=self.synthetic,
+            reproduce=self.reproduce,
+            executed_dir=self.students_dir / entry.folder / "executed",
         )
 
     def grade(self, entry: RosterEntry) -> Outcome:

@@ -61,8 +61,11 @@ def cli() -> None:
 @click.option("--notebooks", type=click.Path(path_type=Path), help="Folder with the executed notebooks.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("grader-report"), show_default=True)
 @click.option("--format", "formats", help="Comma-separated: json,html,csv,junit,md,gradescope (default json,html).")
+@click.option("--reproduce", is_flag=True,
+              help="Also re-execute the notebooks offline in a sandbox and check that their code produces what they print.")
 @aws_options
-def check(rubric_ref, student_id, name, notebooks, out, formats, profile, role_arn, external_id, endpoint_url, regions):
+def check(rubric_ref, student_id, name, notebooks, out, formats, reproduce, profile, role_arn, external_id,
+          endpoint_url, regions):
     """Grade one student's account (and notebooks, when given)."""
     from grader.commands import run_check
 
@@ -70,7 +73,7 @@ def check(rubric_ref, student_id, name, notebooks, out, formats, profile, role_a
         run_check(
             rubric_ref=rubric_ref, student_id=student_id, name=name, notebooks=notebooks, out=out,
             formats=formats, profile=profile, role_arn=role_arn, external_id=external_id,
-            endpoint_url=endpoint_url, regions=_regions(regions), audience="ta",
+            endpoint_url=endpoint_url, regions=_regions(regions), audience="ta", reproduce=reproduce,
         )
     )
 
@@ -81,8 +84,11 @@ def check(rubric_ref, student_id, name, notebooks, out, formats, profile, role_a
 @click.option("--notebooks", type=click.Path(path_type=Path), default=Path("."), show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("grader-report"), show_default=True)
 @click.option("--format", "formats", help="Comma-separated formats (default json,html).")
+@click.option("--reproduce", is_flag=True,
+              help="Also re-execute the notebooks offline in a sandbox and check that their code produces what they print.")
 @aws_options
-def self_check(rubric_ref, student_id, notebooks, out, formats, profile, role_arn, external_id, endpoint_url, regions):
+def self_check(rubric_ref, student_id, notebooks, out, formats, reproduce, profile, role_arn, external_id,
+               endpoint_url, regions):
     """Check your own work before review, with your own credentials.
 
     Grades your AWS account (the standard AWS credentials: aws configure, AWS_PROFILE, or a
@@ -96,7 +102,7 @@ def self_check(rubric_ref, student_id, notebooks, out, formats, profile, role_ar
         run_check(
             rubric_ref=rubric_ref, student_id=student_id, name=None, notebooks=notebooks, out=out,
             formats=formats, profile=profile, role_arn=role_arn, external_id=external_id,
-            endpoint_url=endpoint_url, regions=_regions(regions), audience="student",
+            endpoint_url=endpoint_url, regions=_regions(regions), audience="student", reproduce=reproduce,
         )
     )
 
@@ -113,12 +119,14 @@ def self_check(rubric_ref, student_id, notebooks, out, formats, profile, role_ar
 @click.option("--regions", help="'all' (default: the rubric's) or R1,R2,...; a roster row's regions win.")
 @click.option("--overrides", type=click.Path(path_type=Path),
               help="A TA's decisions (overrides.csv: student_id,item_id,status,points,note,by), applied on every run.")
-def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions, overrides):
+@click.option("--reproduce", is_flag=True,
+              help="Also re-execute the notebooks offline in a sandbox and check that their code produces what they print.")
+def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions, overrides, reproduce):
     """Grade a class from ROSTER.csv into --out (index.html, class.json, grades.csv, students/)."""
     from grader.batch import run_batch, summary_lines
 
     result = run_batch(roster, rubric_ref=rubric_ref, out=out, jobs=jobs, resume=resume, formats=formats,
-                       endpoint_url=endpoint_url, regions=_regions(regions), overrides=overrides)
+                       endpoint_url=endpoint_url, regions=_regions(regions), overrides=overrides, reproduce=reproduce)
     click.echo("\n".join(summary_lines(result)))
     sys.exit(result.exit_code)
 

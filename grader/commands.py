@@ -8,6 +8,7 @@ from pathlib import Path
 from grader.aws.session import AwsTarget
 from grader.engine import GradeRequest, grade_student
 from grader.errors import ExitCode
+from grader.extras import REPRODUCE_MODULES, require_extra
 from grader.models import StudentInfo
 from grader.output import ensure_out_dir
 from grader.rubric import load_rubric
@@ -28,11 +29,14 @@ def run_check(
     endpoint_url: str | None,
     regions: list[str] | None,
     audience: str = "ta",
+    reproduce: bool = False,
 ) -> int:
     """Grade one student; write the reports; return the exit code of the interface."""
     from reports import parse_formats, write_student
 
     fmt = parse_formats(formats)
+    if reproduce:
+        require_extra("reproduce", *REPRODUCE_MODULES, command="--reproduce")
     rubric = load_rubric(rubric_ref)
     if notebooks is not None and not Path(notebooks).is_dir():
         from grader.errors import InputError
@@ -44,7 +48,9 @@ def run_check(
         student=StudentInfo(id=student_id, name=name),
         target=target,
         notebooks=Path(notebooks) if notebooks is not None else None,
-        regions=None if regions in (None, ["all"]) else regions,
+        regions=regions,
+        reproduce=reproduce,
+        executed_dir=out / "executed",
     )
     report = grade_student(request, rubric, raise_access_errors=True)
     data = report.to_dict()

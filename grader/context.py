@@ -19,9 +19,12 @@ from grader.models import StudentInfo
 
 if TYPE_CHECKING:
     from grader.notebooks import Submission
+    from grader.reproduce.results import SubmissionRun
     from grader.rubric import Rubric
 
-NEEDS = ("aws", "notebooks")  # the inputs a check may declare it needs (grader.registry.check)
+# The inputs a check may declare it needs (grader.registry.check). "reproduction": the notebooks
+# re-executed in the sandbox (--reproduce), a choice of the grader's, not an input of the student's.
+NEEDS = ("aws", "notebooks", "reproduction")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Context:
     student: StudentInfo
     account: Account | None = None  # None: no AWS account was given
     submission: Submission | None = None  # None: no notebooks were given
+    reproduction: SubmissionRun | None = None  # None: not re-executed (no --reproduce)
 
     def given(self, need: str) -> bool:
         """Whether the input a check needs ("aws" or "notebooks") was given."""
@@ -36,6 +40,8 @@ class Context:
             return self.account is not None
         if need == "notebooks":
             return self.submission is not None
+        if need == "reproduction":
+            return self.reproduction is not None
         raise ValueError(f"unknown input {need!r} (known: {', '.join(NEEDS)})")
 
 
@@ -47,7 +53,7 @@ def mentioned_buckets(submission: Submission | None) -> tuple[BucketMention, ...
 
 
 def make_context(student: StudentInfo, facts: AccountFacts | None, submission: Submission | None, rubric: Rubric,
-                 regions_override: Regions | None = None) -> Context:
+                 regions_override: Regions | None = None, reproduction: SubmissionRun | None = None) -> Context:
     """The context of one student's run: `facts` (the raw collectors, None without an account)
     get their derived facts with the rubric-level params; `regions_override` (the command's or
     the roster's regions) wins over the rubric's `regions`."""
@@ -55,4 +61,4 @@ def make_context(student: StudentInfo, facts: AccountFacts | None, submission: S
     if facts is not None:
         settings = RunSettings.make(rubric.run_params, regions_override)
         account = Account(facts, settings, mentioned_buckets(submission))
-    return Context(student=student, account=account, submission=submission)
+    return Context(student=student, account=account, submission=submission, reproduction=reproduction)

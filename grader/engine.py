@@ -8,6 +8,7 @@ unless `raise_access_errors` is set (the `check` command uses it to exit 3).
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +47,8 @@ class GradeRequest:
     notebooks: Path | None = None
     regions: list[str] | None = None
     synthetic: bool = False
+    reproduce: bool = False  # re-execute the notebooks in the sandbox (--reproduce)
+    executed_dir: Path | None = None  # where the executed copies go (default: a temporary folder)
 
 
 def rubric_info(rubric: Rubric) -> RubricInfo:
@@ -148,7 +151,8 @@ def grade_student(
             raise
         return error_report(request, rubric, str(exc), started, access_obj)
     regions = parse_regions(request.regions, "--regions") if request.regions else None
-    ctx = make_context(student, aws_facts, notebooks, rubric, regions)
+    reproduction = reexecute(request, rubric) if request.reproduce and notebooks is not None else None
+    ctx = make_context(student, aws_facts, notebooks, rubric, regions, reproduction)
     try:
         items = evaluate(rubric, ctx)
     finally:
@@ -162,6 +166,7 @@ def grade_student(
         items=items,
         review=review_list(items),
         incomplete=_missing_inputs(rubric, ctx),
+        reproduced=reproduction is not None,
         stats=_stats(access_obj, started),
         generated_at=now_iso(),
         grader_version=__version__,
@@ -169,9 +174,35 @@ def grade_student(
     )
 
 
+def reexecute(request: GradeRequest, rubric: Rubric) -> Any:
+    """The collect stage of `--reproduce`: the notebooks re-executed in the sandbox (a SubmissionRun).
+    A sandbox that cannot start at all is the runs' `sandbox-error` (the items become `error`)."""
+    from grader.reproduce.execute import execute_submission
+    from grader.reproduce.results import NotebookRun, RunStatus, SubmissionRun
+    from grader.reproduce.sandbox import Limits
+
+    run = rubric.run_params
+    limits = Limits(cell_timeout_s=run.cell_timeout_s, notebook_timeout_s=run.notebook_timeout_s,
+                    memory_bytes=run.sandbox_memory_mb * 1024**2)
+    out = request.executed_dir or Path(tempfile.mkdtemp(prefix="grader-executed-"))
+    assert request.notebooks is not None
+    try:
+        return execute_submission(request.notebooks, out, limits=limits, seeds=run.reproduce_seeds)
+    except Exception as exc:  # noqa: BLE001 - the reproduction items say why; the others are graded
+        log.warning("could not re-execute %s: %s", request.notebooks, exc, exc_info=True)
+        why = f"the sandbox could not run: {type(exc).__name__}: {exc}"[:300]
+        runs = {role: NotebookRun(role=role, status=RunStatus.SANDBOX_ERROR, message=why)
+                for role in ("rainfall", "credit")}
+        return SubmissionRun(folder=str(request.notebooks), out_dir=str(out), notebooks=runs)
+
+
+# The inputs of the student's: one missing makes the report incomplete (re-execution is the grader's choice).
+STUDENT_INPUTS = ("aws", "notebooks")
+
+
 def _missing_inputs(rubric: Rubric, ctx: Context) -> list[str]:
     """The inputs some item needs that were not given (the report is then incomplete)."""
-    needs = dict.fromkeys(need for item in rubric.bound for need in item.spec.needs)
+    needs = dict.fromkeys(need for item in rubric.bound for need in item.spec.needs if need in STUDENT_INPUTS)
     return [need for need in needs if not _has_input(ctx, need)]
 
 

@@ -10,6 +10,7 @@ from grader.errors import InputError
 
 #: What each command's extra must make importable (top-level module names).
 DEMO_MODULES = ("moto", "flask", "numpy", "pandas", "sklearn")
+REPRODUCE_MODULES = ("nbclient", "ipykernel", "moto", "sklearn", "pandas", "sagemaker")
 
 
 class MissingExtra(InputError):

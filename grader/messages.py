@@ -23,6 +23,7 @@ def internal_error(exc: BaseException) -> str:
 NOT_GIVEN = {
     "aws": "no AWS account was given",
     "notebooks": "no notebooks were given (--notebooks)",
+    "reproduction": "not re-executed: run with --reproduce",
 }
 
 

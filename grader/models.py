@@ -226,6 +226,7 @@ class StudentReport(BaseModel):
     review: list[ReviewFlag] = Field(default_factory=list)  # what a person should look at
     incomplete: list[str] = Field(default_factory=list)  # inputs not given (e.g. "notebooks")
     class_report: str | None = None  # link to the class report, when graded in a batch
+    reproduced: bool = False  # the notebooks were re-executed (--reproduce)
     generated_at: str
     grader_version: str
     synthetic: bool = False  # true for the demo's made-up class

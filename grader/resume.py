@@ -15,17 +15,19 @@ from grader.saved import read_student_report
 CLASS_LINK = "../../index.html"  # a student's report.html -> the class report, in a batch's folder
 
 
-def resumable(folder: Path, entry: RosterEntry, rubric: Rubric) -> dict[str, Any] | None:
+def resumable(folder: Path, entry: RosterEntry, rubric: Rubric, reproduce: bool = False) -> dict[str, Any] | None:
     """The saved report when this student need not be graded again, else None: a report that
     is theirs, made with the same effective rubric (id, version and digest: a changed threshold
-    or points re-grades), and not `error`."""
+    or points re-grades), with the notebooks re-executed when --reproduce asks for it (a student
+    without notebooks has nothing to re-execute), and not `error`."""
     data = read_student_report(folder / "report.json")
     if data is None:
         return None
     same_student = data["student"].get("id") == entry.student_id
     saved = (data["rubric"].get("id"), str(data["rubric"].get("version")), data["rubric"].get("digest"))
     same_rubric = saved == (rubric.id, rubric.version, rubric.digest)
-    if same_student and same_rubric and data.get("status") in ("pass", "fail"):
+    reproduced_enough = not reproduce or data.get("reproduced") or not entry.notebooks
+    if same_student and same_rubric and reproduced_enough and data.get("status") in ("pass", "fail"):
         return data
     return None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from grader.aws.regions import Regions, region_list_problem
@@ -24,6 +24,11 @@ class RunParams(Params):
     lesson_prefix: str = "austin-rainfall-regression/"  # private bucket route (3); the training data's folder
     public_region: str = "ca-central-1"  # of two public-pattern buckets, the one here is preferred
     regions: str | list[str] = "all"  # the regions scanned: `all` or names
+    # Reproduction (--reproduce): the sandbox's bounds and the seeds an unseeded split is re-run under.
+    reproduce_seeds: int = Field(5, ge=1, le=50)
+    cell_timeout_s: float = Field(180.0, gt=0, le=3600)
+    notebook_timeout_s: float = Field(600.0, gt=0, le=7200)
+    sandbox_memory_mb: int = Field(4096, ge=256, le=65536)
 
     @field_validator("regions", mode="before")
     @classmethod

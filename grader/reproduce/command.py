@@ -38,6 +38,16 @@ def verdict_for(run: NotebookRun, tol: Tolerances | None = None) -> Verdict:
     return judge(run, printed, rerun, tol)
 
 
+def reexecuted_figures(run: NotebookRun) -> dict[str, Any]:
+    """What the re-executed copy prints (for nb-credit-accuracy's evidence), with the seeds' figures."""
+    executed = _read(run.executed_path)
+    out: dict[str, Any] = {"status": run.status.value, "figures": figs.figures(executed, run.role) if executed else {}}
+    if run.seed_runs:
+        out["seeds"] = [{"seed": r.seed, "figures": r.figures, **({"error": r.error} if r.error else {})}
+                        for r in run.seed_runs]
+    return out
+
+
 def verdicts_for(sub: SubmissionRun, tol: Tolerances | None = None) -> dict[str, Verdict]:
     return {ITEMS[role]: verdict_for(run, tol) for role, run in sub.notebooks.items()}
 

@@ -17,16 +17,17 @@ import math
 from pathlib import Path
 from typing import Any
 
-from grader.notebooks import LESSON_NOTEBOOKS, Notebook, parse_notebook, read_submission
+from grader.notebooks import LESSON_NOTEBOOKS, Notebook, parse_notebook
+from grader.notebooks.facts import credit_facts, rainfall_facts
+from grader.notebooks.reader import read_lesson_notebooks
 
 ROLES = tuple(LESSON_NOTEBOOKS)  # ("rainfall", "credit")
 
 
 def lesson_notebooks(folder: Path) -> dict[str, tuple[Path | None, str | None]]:
     """role -> (the notebook file to re-execute, or None; the reader's problem, or None)."""
-    sub = read_submission(Path(folder))
     out: dict[str, tuple[Path | None, str | None]] = {}
-    for role, nb in sub.notebooks.items():
+    for role, nb in read_lesson_notebooks(Path(folder)).items():
         out[role] = (nb.path if nb.path is not None and nb.path.is_file() else None, nb.problem)
     return out
 
@@ -44,7 +45,7 @@ def credit_figures(notebook: str | bytes) -> dict[str, Any]:
     nb = _parse(notebook, "credit")
     if not nb.ok:
         return {"problem": nb.problem}
-    facts = nb.credit
+    facts = credit_facts(nb)
     out: dict[str, Any] = {"accuracy": None, "figures": [f.evidence() for f in facts.figures[:12]]}
     if facts.figures:
         chosen = next((f for f in reversed(facts.figures) if f.kind == "confusion matrix"), None) or facts.figures[-1]
@@ -76,7 +77,7 @@ def rainfall_figures(notebook: str | bytes) -> dict[str, Any]:
     nb = _parse(notebook, "rainfall")
     if not nb.ok:
         return {"problem": nb.problem}
-    facts = nb.rainfall
+    facts = rainfall_facts(nb)
     out: dict[str, Any] = {"rmse": None, "r2": None}
     for key, found in (("rmse", facts.rmse), ("r2", facts.r2)):
         valid = [(f, p) for f, p in found if math.isfinite(f.value)]

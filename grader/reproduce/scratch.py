@@ -122,7 +122,7 @@ def build(submission: Path, notebook: Path, sources: list[str], base: Path | Non
     here = Path(__file__).parent
     for src in (here / "kernel").glob("*.py"):
         shutil.copy2(src, kernel_pkg / src.name)
-    shutil.copy2(here.parent / "sdk.py", kernel_pkg / "_sdk.py")
+    shutil.copy2(here.parent / "recordio.py", kernel_pkg / "_recordio.py")
     (root / "tmp").mkdir()
     ws = Workspace(root=root, copy=copy, workdir=workdir, notebook=copy / rel, home=root / "home", lib=lib,
                    sandbox=sandbox)

@@ -8,11 +8,11 @@ import re
 
 from sklearn.metrics import classification_report
 
+from checks import load_checks
 from grader.context import Context
 from grader.engine import run_check
 from grader.models import StudentInfo
 from grader.notebooks import read_submission
-from grader.registry import load_checks
 from grader.rubric import load_rubric
 
 NB_ITEMS = ("nb-rainfall-executed", "nb-credit-executed", "nb-rainfall-metrics", "nb-credit-accuracy",
@@ -20,7 +20,7 @@ NB_ITEMS = ("nb-rainfall-executed", "nb-credit-executed", "nb-rainfall-metrics",
 
 
 def nb_statuses(folder, items=NB_ITEMS) -> dict[str, str]:
-    ctx = Context(student=StudentInfo(id="t"), notebooks=read_submission(folder))
+    ctx = Context(student=StudentInfo(id="t"), submission=read_submission(folder))
     rubric, checks = load_rubric(), load_checks()
     return {i: run_check(checks[i], ctx, rubric.params_for(i)).status.value for i in items}
 

@@ -29,7 +29,7 @@ def test_data_goes_where_the_notebook_reads_it_and_the_submissions_copies_win(tm
         assert ws.absent == ["predictions.csv"]
         assert ws.synthetic  # y comes from the stand-in
         assert not (ws.copy / "link.txt").exists()
-        assert (ws.lib / "_grader_kernel" / "_sdk.py").is_file() and (ws.lib / "_grader_kernel" / "standin.py").is_file()
+        assert (ws.lib / "_grader_kernel" / "_recordio.py").is_file() and (ws.lib / "_grader_kernel" / "standin.py").is_file()
         assert len(str(ws.sandbox / "connection-ipc-1")) < 100  # a Unix socket path must fit in 107 bytes
     finally:
         ws.cleanup()

@@ -11,9 +11,9 @@ import boto3
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError
-from grader.sdk import read_records, sagemaker_common
 from moto import mock_aws
 
+from grader.recordio import read_records, write_dense_records
 from grader.reproduce.kernel import fit, formats, standin
 
 REGION = "us-east-2"
@@ -41,9 +41,7 @@ def _data(n=400, seed=0):
 
 
 def _upload_recordio(s3, key, x, y):
-    buf = io.BytesIO()
-    sagemaker_common().write_numpy_to_dense_tensor(buf, x.astype("float32"), y.astype("float32"))
-    s3.put_object(Bucket="sm-bucket", Key=key, Body=buf.getvalue())
+    s3.put_object(Bucket="sm-bucket", Key=key, Body=write_dense_records(x.tolist(), y.tolist()))
 
 
 def _train(job, channels, hp):
@@ -104,10 +102,8 @@ def test_binary_classifier_trains_writes_artifact_and_log_and_answers_every_form
                                Body=body)["Body"].read().decode().splitlines()
     assert [json.loads(line)["predicted_label"] for line in lines] == labels[:5]
 
-    buf = io.BytesIO()
-    sagemaker_common().write_numpy_to_dense_tensor(buf, test_x[:4].astype("float32"))
     resp = rt.invoke_endpoint(EndpointName="ep-1", ContentType=formats.RECORDIO, Accept=formats.RECORDIO,
-                              Body=buf.getvalue())
+                              Body=write_dense_records(test_x[:4].tolist()))
     assert resp["ContentType"] == formats.RECORDIO
     records = read_records(resp["Body"].read())
     assert [r.label["predicted_label"].float32_tensor.values[0] for r in records] == labels[:4]

@@ -9,8 +9,8 @@
   `{"predictions": [{"score": s, "predicted_label": l}]}`, JSON Lines of the same objects, and
   RecordIO-protobuf records whose `label` map holds `score` and `predicted_label` as float32.
 
-The RecordIO framing and the SDK's `Record` message come from `grader.sdk` (a copy of it sits
-next to this module inside the sandbox, as `_sdk.py`).
+The RecordIO framing and the `aialgs.data.Record` message come from `grader.recordio` (a copy of
+it sits next to this module inside the sandbox, as `_recordio.py`; it needs only protobuf).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import struct
 import numpy as np
 
 try:  # inside the sandbox: the copy placed beside this package
-    from . import _sdk as sdk  # type: ignore[attr-defined]
+    from . import _recordio as recordio  # type: ignore[attr-defined]
 except ImportError:  # in the grader's own process
-    from grader import sdk
+    from grader import recordio
 
 RECORDIO = "application/x-recordio-protobuf"
 JSON = "application/json"
@@ -63,7 +63,7 @@ def _dense(values: list[float], keys: list[int], shape: list[int]) -> list[float
 def read_recordio(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
     """(features (n, d), labels (n,) or None) of RecordIO-protobuf data."""
     try:
-        records = sdk.read_records(data)
+        records = recordio.read_records(data)
     except Exception as exc:  # protobuf DecodeError
         raise FormatError(f"not RecordIO-protobuf: {exc}") from exc
     if not records and data:
@@ -82,14 +82,14 @@ def read_recordio(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
 
 def write_recordio(rows: list[dict[str, list[float]]]) -> bytes:
     """RecordIO-protobuf records, one per row, each with a `label` map of float32 tensors."""
-    cls = sdk.record_class()
+    cls = recordio.Record
     out = io.BytesIO()
     for row in rows:
         rec = cls()
         for key, values in row.items():
             rec.label[key].float32_tensor.values.extend(float(v) for v in values)
         payload = rec.SerializeToString()
-        out.write(struct.pack("<II", sdk.RECORDIO_MAGIC, len(payload)))
+        out.write(struct.pack("<II", recordio.RECORDIO_MAGIC, len(payload)))
         out.write(payload)
         out.write(b"\x00" * ((4 - len(payload) % 4) % 4))
     return out.getvalue()
