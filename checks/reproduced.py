@@ -51,7 +51,7 @@ def _judged(ctx: Context, role: str, params: ReproducedParams) -> CheckResult:
 @check(
     "nb-credit-reproduced",
     title="The credit-risk notebook's code produces the accuracy it printed",
-    category="Notebooks",
+    category="Reproduction",
     params=ReproducedParams,
     needs=("notebooks", "reproduction"),
     remediation=f"{STEP}.",
@@ -66,7 +66,7 @@ def nb_credit_reproduced(ctx: Context, params: ReproducedParams) -> CheckResult:
 @check(
     "nb-rainfall-reproduced",
     title="The rainfall notebook's code produces the RMSE and R² it printed",
-    category="Notebooks",
+    category="Reproduction",
     params=ReproducedParams,
     needs=("notebooks", "reproduction"),
     remediation=f"{STEP}.",

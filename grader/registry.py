@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-CATEGORIES = ("IAM", "S3", "SageMaker", "Clean-up", "Notebooks")
+CATEGORIES = ("IAM", "S3", "SageMaker", "Clean-up", "Notebooks", "Reproduction")
 
 
 class Params(BaseModel):

@@ -47,7 +47,7 @@ UNKNOWN = UNKNOWN_LOOK
 TO_FIX = tuple(str(s) for s in FAILING)
 ADVISORY = tuple(str(s) for s in ADVISORY)
 
-CATEGORY_ORDER = ["IAM", "S3", "SageMaker", "Clean-up", "Notebooks"]
+CATEGORY_ORDER = ["IAM", "S3", "SageMaker", "Clean-up", "Notebooks", "Reproduction"]
 
 
 def status_class(status: str) -> str:

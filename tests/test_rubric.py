@@ -18,6 +18,7 @@ SPEC_ITEMS = {
     "cleanup-endpoints": 8, "cleanup-endpoint-configs": 5, "cleanup-cost-leaks": 2,
     "nb-rainfall-executed": 3, "nb-rainfall-metrics": 3, "nb-credit-executed": 3, "nb-credit-accuracy": 6,
     "nb-credit-workflow": 5, "nb-evidence-link": 0,
+    "nb-credit-reproduced": 0, "nb-rainfall-reproduced": 0,  # the spec's "Reproduction" items
 }
 
 

@@ -46,7 +46,7 @@ def baseline(student, moto_url):
     built, notebooks = student
     report = _grade(moto_url, built, notebooks)
     assert report.status == "fail"  # the endpoint left in us-west-2, and nothing else
-    assert {i: v for i, v in verdicts(report).items() if v[0] not in ("pass", "manual")} == {
+    assert {i: v for i, v in verdicts(report).items() if v[0] not in ("pass", "manual", "skip")} == {
         "cleanup-endpoints": ("fail", 0.0), "cleanup-endpoint-configs": ("fail", 0.0)}
     return verdicts(report)
 
@@ -251,7 +251,7 @@ def test_moto_unimplemented_list_apps_is_reported_not_hidden(build_once, access_
     assert "Studio apps were not checked" in res.message
     assert "HTTP 500" in str(res.evidence["not_checked"])
     assert access.operations[("sagemaker", "ListApps")] == 1  # asked once, not retried for minutes
-    others = {i: v for i, v in verdicts(report).items() if i != "cleanup-cost-leaks"}
+    others = {i: v for i, v in verdicts(report).items() if i != "cleanup-cost-leaks" and not i.endswith("-reproduced")}
     assert {v[0] for v in others.values()} <= {"pass", "manual"}
 
 
