@@ -136,7 +136,9 @@ def fix_entries(items: list[dict[str, Any]]) -> list[FixEntry]:
         status = str(first.get("status"))  # members come most points at stake first
         message = first.get("message") if len(members) == 1 else \
             f"{len(members)} items depend on this: " + ", ".join(str(m.get("title") or m.get("id")) for m in members)
-        entries.append(FixEntry(info.title, status, str(message or ""), info.advice, members, cause, info.money))
+        # one item: its check's own advice fits what was found (the region, the cell); several: the cause's
+        advice = (first.get("remediation") or info.advice) if len(members) == 1 else info.advice
+        entries.append(FixEntry(info.title, status, str(message or ""), advice, members, cause, info.money))
     entries += [FixEntry(str(i.get("title") or i.get("id")), str(i.get("status")), str(i.get("message") or ""),
                          i.get("remediation"), [i]) for i in single]
     money = [e for e in entries if e.money]

@@ -60,9 +60,10 @@ DEMO_CLASS: tuple[DemoStudent, ...] = (
                 {"credit": "edited_accuracy"}),
     DemoStudent("Grace Liu", "submitted a constant model that always predicts 'good'", {"access_keys": ("Active", "Active")},
                 {"credit": "constant_model"}),
-    DemoStudent("Hugo Silva", "ran out of time: executed neither notebook, uploaded CSV instead of RecordIO, "
-                "never trained the credit model", {"training_data": "csv", "credit_job": False},
-                {"rainfall": "unexecuted", "credit": "unexecuted"}),
+    DemoStudent("Hugo Silva", "ran out of time: handed in a classmate's notebooks (their bucket is named in them) "
+                "without executing either, uploaded CSV instead of RecordIO, never trained the credit model",
+                {"training_data": "csv", "credit_job": False},
+                {"rainfall": "unexecuted", "credit": "unexecuted", "bucket": "classmate"}),
     DemoStudent("Iris Chen", "made an object in the private bucket public", {"private_object_public": True}),
     DemoStudent("Jon Berg", "left a notebook instance running and deleted the model artifact",
                 {"notebook_instance_running": "us-east-2", "artifact_deleted": True}),
@@ -147,6 +148,8 @@ def _write_notebooks(folder: Path, built, knobs: dict[str, Any]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     sc = built.scenario
     names = {"bucket": sc.private_name, "rainfall_job": sc.job_name("rainfall"), "credit_job": sc.job_name("credit")}
+    if knobs.get("bucket") == "classmate":  # a copy of someone else's notebooks: their bucket, not in this account
+        names["bucket"] = f"sm-models-{sc.stamp}-classmate"
     for kind, filename in (("rainfall", "rainfall_forecast.ipynb"), ("credit", "credit-risk-classification.ipynb")):
         atomic_write(folder / filename, demo_notebook(kind, knobs.get(kind), **names))
 
