@@ -397,16 +397,11 @@ def test_resume_regrades_when_a_threshold_changes_and_reports_show_effective_par
     """Same rubric id and version, one threshold edited: --resume must not keep the old verdicts."""
     import yaml
 
-    from grader.demo.notebook_factory import demo_notebook
     from grader.rubric import shipped_rubrics
+    from tests.reliability.helpers import write_notebooks
 
     complete = build(Scenario())
-    sc = complete.scenario
-    subs = tmp_path / "class" / "subs" / "s01"
-    subs.mkdir(parents=True)
-    for kind, name in (("rainfall", "rainfall_forecast.ipynb"), ("credit", "credit-risk-classification.ipynb")):
-        (subs / name).write_text(demo_notebook(kind, bucket=sc.private_name, rainfall_job=sc.job_name("rainfall"),
-                                               credit_job=sc.job_name("credit")), encoding="utf-8")
+    write_notebooks(tmp_path / "class" / "subs" / "s01", complete)
     roster = write_roster(tmp_path / "class" / "roster.csv", [role_row("s01", complete, notebooks="subs/s01")])
     out = tmp_path / "out"
     args = ["batch", str(roster), "--out", str(out), "--endpoint-url", moto_url, "--regions", ",".join(REGIONS)]
