@@ -56,7 +56,7 @@ def aws_options(func):
         [
             click.option("--profile", help="AWS profile of the student's account (from aws configure)."),
             click.option("--role-arn", help="Role to assume in the student's account (read-only)."),
-            click.option("--external-id", help="External id for --role-arn (an error without it)."),
+            click.option("--external-id", help="External id for --role-arn (an input error without --role-arn)."),
             click.option("--endpoint-url", callback=_endpoint_url,
                          help="Send every AWS call here (e.g. a moto server); also AWS_ENDPOINT_URL."),
             click.option("--regions", help="'all' or R1,R2,... in any case (default: the rubric's regions)."),

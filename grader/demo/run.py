@@ -188,10 +188,12 @@ def run_demo(*, out: Path | str = Path("grader-demo"), students: int = 8, open_b
     started = time.perf_counter()
     out = ensure_out_dir(Path(out))
     with synthetic_aws_env(), moto_server() as url:
-        print(f"demo: a synthetic class of {students} students on a local moto server ({url})", file=sys.stderr)
+        print(f"demo: a synthetic class of {students} student{'' if students == 1 else 's'} on a local moto server "
+              f"({url})", file=sys.stderr)
         demo_class = build_class(url, students, out / "roster")
         built_s = time.perf_counter() - started
-        print(f"demo: built {students} student accounts in {built_s:.1f} s; grading with `grader batch`",
+        print(f"demo: built {students} student account{'' if students == 1 else 's'} in {built_s:.1f} s; grading with "
+              "`grader batch`",
               file=sys.stderr)
         result = run_batch(demo_class.roster, out=out, jobs=jobs, endpoint_url=url, regions=DEMO_REGIONS,
                            synthetic=True, progress=progress)

@@ -24,7 +24,8 @@ document.getElementById('f').addEventListener('load', function () {{
   var box = function (e) {{ var r = e.getBoundingClientRect();
     return {{left: r.left, right: r.right, top: r.top, bottom: r.bottom, text: e.textContent}}; }};
   document.getElementById('out').textContent = JSON.stringify({{
-    labels: Array.from(d.querySelectorAll('svg.chart text.count')).map(box),
+    labels: Array.from(d.querySelectorAll('svg.chart text')).filter(function (e) {{
+      return /^[0-9]+$/.test(e.textContent) && parseFloat(e.getAttribute('x')) > 40; }}).map(box),
     lines: Array.from(d.querySelectorAll('svg.chart line.mean, svg.chart line.median')).map(box)
   }});
 }});
@@ -32,7 +33,8 @@ document.getElementById('f').addEventListener('load', function () {{
 
 
 def _class_with_median_on_a_bar() -> dict:
-    """Five students at 55% (the middle of the 50-59 band, where its count label sits) and one at
+    """(Count labels: the numeric <text>s right of the y axis, whose tick labels end at x=34.)
+    Five students at 55% (the middle of the 50-59 band, where its count label sits) and one at
     95%: the median line runs through the label "5" unless the label moves."""
     reports = []
     for n, earned in enumerate([47.3] * 5 + [81.7]):
