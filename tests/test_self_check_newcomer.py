@@ -6,7 +6,14 @@ from __future__ import annotations
 import shutil
 
 from grader.demo.scenario import Scenario
-from tests.test_self_check import FEW_REGIONS, flat, saved_report, self_check, student_shell, write_lesson_notebooks  # noqa: F401
+from tests.test_self_check import (  # noqa: F401
+    FEW_REGIONS,
+    flat,
+    saved_report,
+    self_check,
+    student_shell,
+    write_lesson_notebooks,
+)
 
 
 def test_the_report_title_names_the_account_not_me(build, student_shell, capsys):  # noqa: F811
