@@ -194,8 +194,11 @@ def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions,
     from grader.output import check_out_dir
     from reports import parse_formats
 
+    from grader.roster import read_roster
+
     parse_formats(formats)
-    check_out_dir(out, ("index.html", "class.json", "grades.csv", "students"))
+    roster = read_roster(roster)  # a bad roster leaves --out untouched
+    check_out_dir(out, ("index.html", "class.json", "grades.csv", "students"), create=False)
     result = run_batch(roster, rubric_ref=rubric_ref, out=out, jobs=jobs, resume=resume, formats=formats,
                        endpoint_url=endpoint_url, regions=_regions(regions), overrides=overrides, reproduce=reproduce)
     terminal.echo("\n".join(summary_lines(result)))

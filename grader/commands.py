@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from grader.output import check_out_dir
 from grader.rubric import load_rubric
 from grader.terminal import open_in_browser, print_student_summary
 
+log = logging.getLogger(__name__)
 SELF_CHECK_ID = "self-check"  # a self-check's student id when --student is not given
 
 
@@ -76,6 +78,10 @@ def run_check(
         reproduce=reproduce,
         executed_dir=out / "executed",
     )
+    via = (f"role {role_arn}" if role_arn else f"profile {profile}" if profile else "the standard AWS credentials")
+    log.info("grader: grading with rubric %s (version %s), %s%s; regions: %s; notebooks: %s; writing into %s",
+             rubric.id, rubric.version, via, f" at {endpoint_url}" if endpoint_url else "",
+             ",".join(regions) if regions else "the rubric's", notebooks if notebooks is not None else "none", out)
     try:
         report = grade_student(request, rubric, raise_access_errors=True)
     except AccessError as exc:
@@ -88,6 +94,8 @@ def run_check(
         account = data["student"].get("account_id")
         data["student"]["name"] = f"Self-check of AWS account {account}" if account else "Self-check"
     written = write_student(data, out, fmt)
+    log.info("grader: %s: %s items graded, %s AWS calls, wrote %s", data["student"]["id"], len(data["items"]),
+             (data.get("stats") or {}).get("api_calls"), ", ".join(p.name for p in written))
     print_student_summary(data, written, audience=audience, stream=sys.stdout, notebooks=notebooks)
     if open_browser:
         html = next((p for p in written if p.name == "report.html"), None)

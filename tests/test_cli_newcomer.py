@@ -159,8 +159,14 @@ def test_quiet_prints_nothing_and_verbose_logs(build, moto_url, tmp_path, capsys
     code, out, err = run(["-q", *_check_argv(built, moto_url, tmp_path / "q")], capsys)
     assert code in (0, 1) and out == "" and err == ""
     assert (tmp_path / "q" / "report.json").exists()
-    code, out, _ = run(_check_argv(built, moto_url, tmp_path / "n"), capsys)
-    assert "Score:" in out
+    code, out, err = run(_check_argv(built, moto_url, tmp_path / "n"), capsys)
+    assert "Score:" in out and "grading with rubric" not in err
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "-v", *_check_argv(built, moto_url, tmp_path / "v")],
+                          capture_output=True, text=True)  # a real process: the CLI's own log handler
+    out, err = proc.stdout, proc.stderr
+    assert proc.returncode in (0, 1), err
+    assert "Score:" in out and "grader: grading with rubric sagemaker-13.2" in err and built.role_arn in err
+    assert "items graded" in err
     code, _, err = run(["-q", "-v", "rubric", "list"], capsys)
     one_line_exit_2(code, err, "--quiet", "--verbose")
 
