@@ -192,9 +192,8 @@ def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions,
     from grader import terminal
     from grader.batch import run_batch, summary_lines
     from grader.output import check_out_dir
-    from reports import parse_formats
-
     from grader.roster import read_roster
+    from reports import parse_formats
 
     parse_formats(formats)
     roster = read_roster(roster)  # a bad roster leaves --out untouched
