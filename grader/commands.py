@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 
 from grader.aws.session import AwsTarget
 from grader.engine import GradeRequest, grade_student
-from grader.errors import ExitCode
+from grader.errors import AccessError, ExitCode, InputError
 from grader.extras import REPRODUCE_MODULES, require_extra
 from grader.models import StudentInfo
-from grader.output import ensure_out_dir
+from grader.output import check_out_dir
 from grader.rubric import load_rubric
-from grader.terminal import print_student_summary
+from grader.terminal import open_in_browser, print_student_summary
+
+log = logging.getLogger(__name__)
+SELF_CHECK_ID = "self-check"  # a self-check's student id when --student is not given
+
+
+def check_notebooks_option(notebooks: Path | None) -> None:
+    """--notebooks must name a folder: a notebook file, or a path that does not exist, is an input
+    error that says which folder to give."""
+    if notebooks is None or Path(notebooks).is_dir():
+        return
+    path = Path(notebooks)
+    if path.exists():
+        parent = path.resolve().parent
+        raise InputError(f"--notebooks {notebooks}: is a file, not a folder; give the folder that holds the "
+                         f"notebooks: --notebooks {parent}")
+    raise InputError(f"--notebooks {notebooks}: no such folder")
+
+
+def check_access_options(role_arn: str | None, external_id: str | None) -> None:
+    if external_id and not role_arn:
+        raise InputError("--external-id is given without --role-arn to use it with (an external id only "
+                         "applies when assuming a role)")
 
 
 def run_check(
     *,
     rubric_ref: str | None,
-    student_id: str,
+    student_id: str | None,
     name: str | None,
     notebooks: Path | None,
     out: Path,
@@ -30,30 +54,53 @@ def run_check(
     regions: list[str] | None,
     audience: str = "ta",
     reproduce: bool = False,
+    open_browser: bool = False,
 ) -> int:
-    """Grade one student; write the reports; return the exit code of the interface."""
-    from reports import parse_formats, write_student
+    """Grade one student; write the reports; return the exit code of the interface. Every input
+    (formats, rubric, notebooks, access options, --out) is checked before anything is graded."""
+    from reports import STUDENT_FORMATS, parse_formats, write_student
 
     fmt = parse_formats(formats)
     if reproduce:
         require_extra("reproduce", *REPRODUCE_MODULES, command="--reproduce")
     rubric = load_rubric(rubric_ref)
-    if notebooks is not None and not Path(notebooks).is_dir():
-        from grader.errors import InputError
-
-        raise InputError(f"--notebooks {notebooks}: no such folder")
-    out = ensure_out_dir(out)
+    check_notebooks_option(notebooks)
+    check_access_options(role_arn, external_id)
+    names = tuple(STUDENT_FORMATS[f].filename for f in fmt) + (("executed",) if reproduce else ())
+    out = check_out_dir(out, names)
     target = AwsTarget(profile=profile, role_arn=role_arn, external_id=external_id, endpoint_url=endpoint_url)
     request = GradeRequest(
-        student=StudentInfo(id=student_id, name=name),
+        student=StudentInfo(id=student_id or SELF_CHECK_ID if audience == "student" else student_id or "student",
+                            name=name),
         target=target,
         notebooks=Path(notebooks) if notebooks is not None else None,
         regions=regions,
         reproduce=reproduce,
         executed_dir=out / "executed",
     )
-    report = grade_student(request, rubric, raise_access_errors=True)
+    via = (f"role {role_arn}" if role_arn else f"profile {profile}" if profile else "the standard AWS credentials")
+    log.info("grader: grading with rubric %s (version %s), %s%s; regions: %s; notebooks: %s; writing into %s",
+             rubric.id, rubric.version, via, f" at {endpoint_url}" if endpoint_url else "",
+             ",".join(regions) if regions else "the rubric's", notebooks if notebooks is not None else "none", out)
+    try:
+        report = grade_student(request, rubric, raise_access_errors=True)
+    except AccessError as exc:
+        url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+        if url and url not in str(exc):
+            raise AccessError(f"{exc} (endpoint {url})") from None
+        raise
     data = report.to_dict()
+    if audience == "student" and not student_id and not name:
+        account = data["student"].get("account_id")
+        data["student"]["name"] = f"Self-check of AWS account {account}" if account else "Self-check"
     written = write_student(data, out, fmt)
+    log.info("grader: %s: %s items graded, %s AWS calls, wrote %s", data["student"]["id"], len(data["items"]),
+             (data.get("stats") or {}).get("api_calls"), ", ".join(p.name for p in written))
     print_student_summary(data, written, audience=audience, stream=sys.stdout, notebooks=notebooks)
+    if open_browser:
+        html = next((p for p in written if p.name == "report.html"), None)
+        if html is None:
+            print("grader: --open: no report.html was written (add html to --format)", file=sys.stderr)
+        else:
+            open_in_browser(html)
     return ExitCode.OK if report.status == "pass" else ExitCode.FINDINGS

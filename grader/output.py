@@ -76,3 +76,37 @@ def ensure_out_dir(out: Path) -> Path:
     except OSError as exc:
         raise InputError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
     return out
+
+
+def check_out_dir(out: Path, names: tuple[str, ...] = ("report.json",), *, create: bool = True) -> Path:
+    """`--out` made ready before any grading: a folder (created when missing, unless `create` is
+    false: then its nearest existing parent must be a writable folder) that this process can
+    write files into, where none of `names` (the files and folders the command writes) is in
+    the way. InputError naming the problem otherwise (a file given as the folder, /proc, a
+    read-only folder, a folder where report.json should go)."""
+    out = Path(out)
+    if not create and not out.exists():
+        parent = next((p for p in out.absolute().parents if p.exists()), Path("/"))
+        if not parent.is_dir():
+            raise InputError(f"--out {out}: {parent} is a file, not a folder")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise InputError(f"--out {out}: cannot create the folder ({parent} is not writable)")
+        return out
+    out = ensure_out_dir(out)
+    for name in names:
+        target = out / name
+        is_folder = "." not in name  # "students", "executed": folders; "report.json": files
+        if target.exists() and target.is_dir() != is_folder:
+            what = "a folder" if target.is_dir() else "a file"
+            raise InputError(f"--out {out}: {target} is {what}, where the grader writes its {name}; "
+                             "move it away or choose another --out")
+    try:
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".grader-probe-", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write files in this folder ({exc.strerror or exc})") from None
+    os.close(fd)
+    try:
+        os.unlink(probe)
+    except OSError:
+        pass
+    return out

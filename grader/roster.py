@@ -5,8 +5,11 @@ Rules (../shared/spec/interface.md, "roster.csv"):
 - A header row is required and must name a `student_id` column. The optional columns are
   `name, email, profile, role_arn, external_id, notebooks, regions`. Header names are compared
   without case, surrounding spaces, or the difference between `-`, ` ` and `_` (`Role ARN` is
-  `role_arn`). Any other column is ignored (it is reported in `Roster.ignored_columns`), so a
-  TA can keep their own bookkeeping columns in the file.
+  `role_arn`, `E-mail` is `email`), and common aliases are accepted (`ALIASES`: `Email address`,
+  `Student ID`, `Full name`, ...). Any other column is ignored (it is reported in
+  `Roster.ignored_columns`), so a TA can keep their own bookkeeping columns in the file.
+- The delimiter is detected from the header row: `,`, `;` (Excel in many European locales) or
+  a tab, whichever splits it into the most columns that include a `student_id` one.
 - The file is UTF-8, with or without a byte-order mark; Windows (CRLF) line endings are fine.
 - Every row needs a non-empty `student_id`; ids are unique; two ids must not map to the same
   student folder (`grader.output.safe_name`, compared without case because some file systems
@@ -41,6 +44,20 @@ from grader.output import safe_name
 REQUIRED = "student_id"
 OPTIONAL = ("name", "email", "profile", "role_arn", "external_id", "notebooks", "regions")
 KNOWN = (REQUIRED, *OPTIONAL)
+DELIMITERS = (",", ";", "\t")
+# Other spellings of the columns (after `normalise_header`, whose `_` forms are also read without `_`).
+ALIASES = {
+    "student_id": ("studentid", "student", "student_number", "student_no", "id", "sid", "username", "user_id",
+                   "login", "student_login"),
+    "name": ("student_name", "full_name", "fullname", "display_name"),
+    "email": ("e_mail", "email_address", "e_mail_address", "mail", "student_email"),
+    "profile": ("aws_profile",),
+    "role_arn": ("role", "rolearn", "aws_role_arn", "iam_role_arn"),
+    "external_id": ("externalid", "ext_id"),
+    "notebooks": ("notebook_folder", "notebooks_folder", "notebook"),
+    "regions": ("region", "aws_regions"),
+}
+_CANONICAL = {alias: col for col, names in ALIASES.items() for alias in names} | {c: c for c in KNOWN}
 
 
 @dataclass(frozen=True)
@@ -94,7 +111,26 @@ class Roster:
 
 
 def normalise_header(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+    """A header cell as a column name: case, spaces, `-` and `_` do not matter, aliases are read
+    as their column (`E-mail` and `Email address` are `email`); other names as they are."""
+    key = re.sub(r"[\s\-_]+", "_", name.strip().lower()).strip("_")
+    return _CANONICAL.get(key) or _CANONICAL.get(key.replace("_", "")) or key
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter of the header row (the first non-blank line): the one of `,` `;` tab that
+    yields a student_id column with the most columns; else the one that splits it most."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    best, score = ",", (-1, -1)
+    for delim in DELIMITERS:
+        try:
+            cells = next(csv.reader([first], delimiter=delim))
+        except (csv.Error, StopIteration):
+            continue
+        found = (int(REQUIRED in [normalise_header(c) for c in cells]), len(cells))
+        if found > score:
+            best, score = delim, found
+    return best
 
 
 def read_roster(path: Path | str) -> Roster:
@@ -121,19 +157,22 @@ def parse_roster(text: str, *, base_dir: Path, source: Path | str = "roster.csv"
     source = Path(source)
     where = f"roster {source}"
     text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # an unclosed quote is an error
+    delimiter = detect_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)  # an unclosed quote is an error
     try:
         header, header_line = _header(reader)
     except csv.Error as exc:
         raise InputError(f"{where}, line {reader.line_num}: not valid CSV ({exc})") from None
     if header is None:
         raise InputError(f"{where}: empty file; a header row naming a student_id column is required")
-    columns = [normalise_header(h) for h in header]
+    columns = _resolve(header)
     if REQUIRED not in columns:
-        shown = ",".join(h.strip() for h in header)[:120]
+        shown = delimiter.join(h.strip() for h in header)[:120]
         raise InputError(
-            f"{where}, line {header_line}: no student_id column in the header row ({shown!r}); "
-            f"the first row must name the columns: student_id,{','.join(OPTIONAL)}"
+            f"{where}, line {header_line}: no student_id column in the header row ({shown!r}, read as "
+            f"{len(header)} column{'' if len(header) == 1 else 's'} separated by {_DELIM_WORDS[delimiter]}); "
+            f"the first row must name the columns, e.g. student_id,{','.join(OPTIONAL)} (separated by "
+            "commas, semicolons or tabs; also accepted for student_id: id, student, student id, username)"
         )
     seen_cols: dict[str, int] = {}
     for i, col in enumerate(columns):
@@ -159,7 +198,7 @@ def parse_roster(text: str, *, base_dir: Path, source: Path | str = "roster.csv"
         if len(row) > len(columns):
             raise InputError(
                 f"{where}, line {line}: {len(row)} fields but the header has {len(columns)} "
-                "(quote values that contain commas)"
+                f"(quote values that contain {_DELIM_WORDS[delimiter]})"
             )
         values = {c: row[i].strip() for c, i in seen_cols.items() if c in KNOWN and i < len(row)}
         entry = _entry(values, line, base_dir, where)
@@ -180,6 +219,22 @@ def parse_roster(text: str, *, base_dir: Path, source: Path | str = "roster.csv"
     if not roster.entries:
         raise InputError(f"{where}: no students (only a header row)")
     return roster
+
+
+_DELIM_WORDS = {",": "commas", ";": "semicolons", "\t": "tabs"}
+
+
+def _resolve(header: list[str]) -> list[str]:
+    """Column names of the header cells. A column named exactly (`email`) wins over an alias of
+    it (`Mail`), which is then an ignored column; two exact names are an error later."""
+    columns = [normalise_header(h) for h in header]
+    exact = {c for h, c in zip(header, columns, strict=True) if _plain(h) == c}
+    return [c if c not in KNOWN or c not in exact or _plain(h) == c else f"({h.strip()})"
+            for h, c in zip(header, columns, strict=True)]
+
+
+def _plain(cell: str) -> str:
+    return re.sub(r"[\s\-_]+", "_", cell.strip().lower()).strip("_")
 
 
 def _header(reader) -> tuple[list[str] | None, int]:

@@ -2,7 +2,8 @@
 
 Written for any terminal: a laptop, a SageMaker Studio or Jupyter terminal, a pipe or a CI log.
 No TTY is assumed: the width is the terminal's when there is one, else `COLUMNS`, else 100;
-colour only on a terminal (rich honours `NO_COLOR`). Every string that a student or an AWS
+colour only on a terminal. `--no-color` or `NO_COLOR` (any non-empty value) turn every style off,
+bold and underline too; `--quiet` prints nothing but errors (`configure`). Every string that a student or an AWS
 account controls (names, messages, evidence) is printed as plain `rich.text.Text`, never parsed
 as markup or emoji, and cleaned by `reports.view.visible_text` so that control characters or
 escape codes cannot hide text or drive the terminal.
@@ -11,6 +12,8 @@ escape codes cannot hide text or drive the terminal.
 from __future__ import annotations
 
 import os
+import sys
+import webbrowser
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,11 +21,46 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.models import Status
+from grader.models import ReportStatus, Status
 
 MARK = {str(s): s.look.label for s in Status}
 STYLE = {"pass": "green", "warn": "yellow", "partial": "yellow", "fail": "red", "error": "magenta", "skip": "dim", "manual": "cyan"}
 DEFAULT_WIDTH = 100
+_SETTINGS = {"quiet": False, "verbose": False, "color": True}
+
+
+def configure(*, quiet: bool = False, verbose: bool = False, color: bool = True) -> None:
+    """The global options of the command line: -q/--quiet, -v/--verbose, --no-color."""
+    _SETTINGS.update(quiet=quiet, verbose=verbose, color=color)
+
+
+def quiet() -> bool:
+    return bool(_SETTINGS["quiet"])
+
+
+def styled() -> bool:
+    """False under --no-color or NO_COLOR: then no colour, bold or underline at all."""
+    return bool(_SETTINGS["color"]) and not os.environ.get("NO_COLOR")
+
+
+def echo(text: str, stream: IO[str] | None = None) -> None:
+    """Print a line of normal output, unless --quiet."""
+    if not quiet():
+        print(text, file=stream or sys.stdout)
+
+
+def open_in_browser(path: Path, stream: IO[str] | None = None) -> bool:
+    """Open `path` in the default web browser. When there is none (a server, a container, a
+    Studio terminal), say so on `stream` (stderr) and name the file: never an error."""
+    uri = Path(path).resolve().as_uri()
+    try:
+        opened = bool(webbrowser.open(uri))
+    except Exception:  # noqa: BLE001 - no browser is not a failure
+        opened = False
+    if not opened:
+        print(f"grader: no web browser found to open {Path(path).resolve()}; open it yourself "
+              "(or copy it to a machine with one)", file=stream or sys.stderr)
+    return opened
 
 
 def _clean(value: Any) -> str:
@@ -43,8 +81,9 @@ def _width(stream: IO[str]) -> int | None:
 
 
 def _console(stream: IO[str]) -> Console:
+    extra = {} if styled() else {"color_system": None, "no_color": True}
     return Console(file=stream, highlight=False, markup=False, emoji=False, soft_wrap=False,
-                   width=_width(stream), force_jupyter=False)
+                   width=_width(stream), force_jupyter=False, **extra)
 
 
 def _fit(text: str, stream: IO[str]) -> str:
@@ -68,9 +107,39 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
+def _score(score: dict[str, Any]) -> str:
+    """"75.4/100 (75.4%)": points rounded like the percent (one decimal), so the two agree."""
+    from reports.present import score_points
+
+    return f"{score_points(score.get('earned'))}/{score_points(score.get('possible'))} ({score['percent']:g}%)"
+
+
+def _verdict(report: dict[str, Any]) -> str:
+    """The report's state in the words of every other view (PASSING, NOT YET PASSING, ...)."""
+    from reports.view import report_state
+
+    try:
+        ReportStatus(report.get("status"))
+    except ValueError:
+        return str(report.get("status"))
+    return report_state(report)[0].label
+
+
+def _print_chosen(con: Console, report: dict[str, Any], stream: IO[str]) -> None:
+    """Which file was graded when several matched one lesson notebook; the others were ignored."""
+    from reports.present import notebook_choices
+
+    for choice in notebook_choices(report):
+        _indented(con, _text(f"{choice['notebook']}: graded {choice['file']}; ignored (also matching): "
+                             + ", ".join(choice["ignored"]), stream, "yellow"), 0)
+
+
 def print_student_summary(report: dict[str, Any], written: list[Path], *, audience: str, stream: IO[str],
                           notebooks: Path | None = None) -> None:
-    """Print a finished report's summary: `audience` "student" (self-check) or "ta" (check)."""
+    """Print a finished report's summary: `audience` "student" (self-check) or "ta" (check).
+    Nothing under --quiet."""
+    if quiet():
+        return
     con = _console(stream)
     if audience == "student":
         _print_for_student(con, report, written, notebooks, stream)
@@ -92,7 +161,8 @@ def print_student_summary(report: dict[str, Any], written: list[Path], *, audien
         con.print(_text(report["message"], stream))
     con.print(table)
     score = report["score"]
-    con.print(Text(f"Score: {score['earned']:g}/{score['possible']:g} ({score['percent']:g}%)  status: {report['status']}"))
+    con.print(Text(f"Score: {_score(score)}  {_verdict(report)}"))
+    _print_chosen(con, report, stream)
     _print_flags(con, report, stream)
     for path in written:
         con.print(_text(f"wrote {path}", stream))
@@ -173,7 +243,7 @@ def _print_for_student(con: Console, report: dict[str, Any], written: list[Path]
 
     _indented(con, _text(f"grader self-check: {rubric.get('title') or rubric.get('id', '')}", stream, "bold"), 0)
     _indented(con, Text.assemble(
-        (f"Score: {_points(score['earned'])}/{_points(score['possible'])} ({score['percent']:g}%)", "bold"),
+        (f"Score: {_score(score)} {_verdict(report)}", "bold"),
         _summary_words(by),
     ), 0)
     if report.get("message"):  # could not be graded at all
@@ -183,6 +253,7 @@ def _print_for_student(con: Console, report: dict[str, Any], written: list[Path]
         where.append(f"notebooks from {Path(notebooks).resolve()}")
     if where:
         _indented(con, _text("Graded: " + "; ".join(where), stream, "dim"), 0)
+    _print_chosen(con, report, stream)
 
     _print_flags(con, report, stream)
     _section(con, "To fix, most points first", to_fix, stream)

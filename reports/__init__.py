@@ -81,7 +81,7 @@ def parse_formats(value: str | None, default: str = "json,html") -> list[str]:
     Raises InputError naming the unknown ones and listing the known ones.
     """
     load_renderers()
-    names = [f.strip().lower() for f in (value or default).split(",") if f.strip()]
+    names = [f.strip().lower() for f in (default if value is None else value).split(",") if f.strip()]
     unknown = [n for n in names if n not in STUDENT_FORMATS]
     if unknown or not names:
         known = ",".join(STUDENT_FORMATS)

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from grader.output import safe_name
-from reports import CLASS_FORMATS, STUDENT_FORMATS, register, view
+from reports import CLASS_FORMATS, STUDENT_FORMATS, present, register, view
 
 
 def _finalize(value: Any) -> Any:
@@ -57,7 +57,11 @@ _env.globals.update(
     STATUS=view.STATUS,
     STATUS_ORDER=view.STATUS_ORDER,
     review_words=view.review_words,
+    score_points=present.score_points,
+    counted=present.counted,
+    display_evidence=present.display_evidence,
 )
+_env.filters["code"] = present.inline_code
 CLASS_LINK = "../../index.html"  # the only link a student report may carry back to its class
 
 
@@ -89,6 +93,7 @@ def render(report: dict[str, Any]) -> str:
         class_link=link if link == CLASS_LINK else None,
         api_calls=stats.get("api_calls"),
         seconds=view.num(duration / 1000) if isinstance(duration, int | float) else None,
+        choices=present.notebook_choices(report),
     )
 
 
@@ -132,11 +137,35 @@ def _chart(stats: dict[str, Any]) -> dict[str, Any]:
     def marker(value: Any) -> float | None:
         return None if value is None else round(CHART_PAD_L + plot_w * _pct(value) / 100.0, 1)
 
+    _place_counts(bars, [m for m in (marker(stats.get("mean")), marker(stats.get("median"))) if m is not None])
     return {
         "w": CHART_W, "h": CHART_H, "left": CHART_PAD_L, "right": CHART_W - 10, "top": CHART_PAD_T,
         "base": CHART_PAD_T + plot_h, "bars": bars, "ticks": ticks,
         "mean_x": marker(stats.get("mean")), "median_x": marker(stats.get("median")),
     }
+
+
+def _place_counts(bars: list[dict[str, Any]], markers: list[float]) -> None:
+    """Where each bar's count label goes: centred over the bar, unless the mean or median line
+    would cross it; then beside the lines, on the bar's side (never under a line)."""
+    for b in bars:
+        half = 4.5 * len(str(b["count"])) + 3  # about half the label's width at the chart's font size
+        near = [m for m in markers if abs(m - b["cx"]) < half + 2]
+        if not near:
+            b["count_x"], b["anchor"] = b["cx"], "middle"
+        elif min(near) >= b["cx"]:
+            b["count_x"], b["anchor"] = round(min(near) - 4, 1), "end"
+        elif max(near) <= b["cx"]:
+            b["count_x"], b["anchor"] = round(max(near) + 4, 1), "start"
+        else:
+            b["count_x"], b["anchor"] = round(min(near) - 4, 1), "end"
+
+
+def _possible(students: list[dict[str, Any]]) -> dict[str, Any]:
+    """The range of the graded students' possible points (totals differ without notebooks)."""
+    totals = [float((s.get("score") or {}).get("possible") or 0) for s in students if s.get("status") != "error"]
+    low, high = (min(totals), max(totals)) if totals else (0.0, 0.0)
+    return {"low": low, "high": high, "same": low == high}
 
 
 def _segments(stat: dict[str, Any]) -> list[dict[str, Any]]:
@@ -174,5 +203,6 @@ def render_class(class_dict: dict[str, Any]) -> str:
         titles={i.get("id"): i.get("title") for i in rubric.get("items") or []},
         rows=rows,
         needs_person=needs_person,
+        possible=_possible(students),
         synthetic=bool(class_dict.get("synthetic")) or any(s.get("synthetic") for s in students),
     )

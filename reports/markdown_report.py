@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from reports import STUDENT_FORMATS, register
+from reports.present import counted, md_inline, notebook_choices, score_points
 from reports.view import (
     fix_entries,
     item_notes,
@@ -53,30 +54,33 @@ def render(report: dict[str, Any]) -> str:
         ]
     else:
         out += [
-            f"**Score: {num(score.get('earned'))} / {num(score.get('possible'))} points "
+            f"**Score: {score_points(score.get('earned'))} / {score_points(score.get('possible'))} points "
             f"({num(score.get('percent'))}%)**: {verdict.symbol} {verdict.label}",
             "",
         ]
+        for choice in notebook_choices(report):
+            out += [f"*{md_text(choice['notebook'], 200)}: graded {md_text(choice['file'], 300)}; ignored (also "
+                    f"matching): {md_text(', '.join(choice['ignored']), 600)}.*", ""]
         flags = open_flags(report)
         if flags:
             out += ["### Needs a person", ""]
             for f in flags:
                 where = f" ({md_text(f.get('item'), 100)})" if f.get("item") else ""
-                out.append(f"- **{md_text(review_words(f.get('kind')), 100)}**{where}: {md_text(f.get('reason'), MESSAGE_LIMIT)}")
+                out.append(f"- **{md_text(review_words(f.get('kind')), 100)}**{where}: {md_inline(f.get('reason'), MESSAGE_LIMIT)}")
             out.append("")
         todo = fix_entries(items)
         if todo:
             out += ["### What to fix first", ""]
             for n, entry in enumerate(todo, 1):
                 st = look(entry.status)
-                gain = "advice, no points lost" if entry.advice_only else f"{num(entry.stake)} points at stake"
+                gain = "advice, no points lost" if entry.advice_only else f"{counted(entry.stake, 'point')} at stake"
                 if entry.money:
                     gain = "costs money every hour; " + gain
                 ids = ", ".join(md_text(i.get("id"), 100) for i in entry.items)
                 out.append(f"{n}. {st.symbol} **{st.label}** {md_text(entry.title, 200)} "
-                           f"({ids}, {gain}): {md_text(entry.message, MESSAGE_LIMIT)}")
+                           f"({ids}, {gain}): {md_inline(entry.message, MESSAGE_LIMIT)}")
                 if entry.remediation:
-                    out.append(f"   *Fix:* {md_text(entry.remediation, MESSAGE_LIMIT)}")
+                    out.append(f"   *Fix:* {md_inline(entry.remediation, MESSAGE_LIMIT)}")
             out.append("")
         else:
             out += ["Every item that could be checked passed.", ""]
@@ -87,7 +91,7 @@ def render(report: dict[str, Any]) -> str:
             pts = "not counted" if item.get("status") in ("skip", "manual") else f"{num(earned)} / {num(possible)}"
             notes = "".join(f" {md_text(n, MESSAGE_LIMIT)}" for n in item_notes(item))
             out.append(f"| {st.symbol} {st.label} | {md_text(item.get('title') or item.get('id'), 200)} "
-                       f"| {pts} | {md_text(item.get('message'), MESSAGE_LIMIT)}{notes} |")
+                       f"| {pts} | {md_inline(item.get('message'), MESSAGE_LIMIT)}{notes} |")
         out.append("")
     out += [
         "",

@@ -25,13 +25,13 @@ import json
 import os
 import sys
 import time
-import webbrowser
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from grader.output import atomic_write, ensure_out_dir
+from grader.terminal import open_in_browser  # noqa: F401 - also grader.demo.run.open_in_browser
 
 DEMO_REGIONS = ["us-east-2", "ca-central-1", "us-west-2"]
 GRADER_ACCOUNT = "123456789012"  # moto's default account: the grader's own credentials land here
@@ -191,10 +191,12 @@ def run_demo(*, out: Path | str = Path("grader-demo"), students: int = 8, open_b
     started = time.perf_counter()
     out = ensure_out_dir(Path(out))
     with synthetic_aws_env(), moto_server() as url:
-        print(f"demo: a synthetic class of {students} students on a local moto server ({url})", file=sys.stderr)
+        print(f"demo: a synthetic class of {students} student{'' if students == 1 else 's'} on a local moto server "
+              f"({url})", file=sys.stderr)
         demo_class = build_class(url, students, out / "roster")
         built_s = time.perf_counter() - started
-        print(f"demo: built {students} student accounts in {built_s:.1f} s; grading with `grader batch`",
+        print(f"demo: built {students} student account{'' if students == 1 else 's'} in {built_s:.1f} s; grading with "
+              "`grader batch`",
               file=sys.stderr)
         result = run_batch(demo_class.roster, out=out, jobs=jobs, endpoint_url=url, regions=DEMO_REGIONS,
                            synthetic=True, progress=progress)
@@ -203,15 +205,22 @@ def run_demo(*, out: Path | str = Path("grader-demo"), students: int = 8, open_b
         print(line, file=stream)
     print(f"demo: done in {time.perf_counter() - started:.1f} s (synthetic data; no AWS account was used)",
           file=stream)
+    for line in next_steps(result.index, out):
+        print(line, file=stream)
     print(where, file=stream)
     if open_browser:
         open_in_browser(result.index)
     return result.exit_code
 
 
-def open_in_browser(path: Path) -> bool:
-    """Open `path` in the default web browser; False (never an error) when there is none."""
-    try:
-        return bool(webbrowser.open(Path(path).resolve().as_uri()))
-    except Exception:  # noqa: BLE001 - no browser is not a failure
-        return False
+def next_steps(index: Path, out: Path) -> list[str]:
+    """What to open or run after the demo."""
+    first = Path(out) / "students" / student_id(0) / "report.html"
+    return [
+        "next:",
+        f"  open {Path(index).resolve()} in a browser (or run grader demo --open), then a student's report,",
+        f"    e.g. {first.resolve()}",
+        "  grade a real student: grader check --role-arn ROLE_ARN --external-id ID --notebooks FOLDER",
+        f"  grade a class: grader batch roster.csv --out grades (the demo's roster: {Path(out).resolve() / 'roster' / 'roster.csv'})",
+        "  check your own work: grader self-check (your AWS credentials, notebooks in the current folder)",
+    ]

@@ -148,13 +148,15 @@ def test_student_report_shows_score_items_and_fixes(chromium, tmp_path):
     assert text.index("What to fix first") < text.index("S3 public object") < text.index("An IAM user named")
 
 
-def test_print_styles_expand_the_evidence(chromium, tmp_path):
-    """The @media print rules, applied on screen here, open every <details> in this browser."""
+def test_print_styles_collapse_the_evidence(chromium, tmp_path):
+    """The @media print rules, applied on screen here, collapse every <details> to its summary
+    line (issue 16: a failing report printed to 17 pages); the messages and fixes stay."""
     text = STUDENT_FORMATS["html"].render(sample_report())
     assert text.count("@media print") == 1
     page = write(tmp_path, "printed.html", text.replace("@media print", "@media screen"))
     seen = page_facts(chromium, tmp_path, page)["text"]
-    assert "arn:aws:iam::123456789012:user/administrator" in seen
+    assert "arn:aws:iam::123456789012:user/administrator" not in seen
+    assert "Lesson step 10: delete the endpoint" in seen and "What to fix first" in seen
 
 
 def test_ungraded_student_report(chromium, tmp_path):

@@ -115,13 +115,9 @@ def credit_arrays(options: CreditOptions | None = None, **changes: Any) -> tuple
 
 
 def _report_text(o: CreditOptions, y_test: list[Any], y_pred: list[Any], accuracy_shown: float) -> str:
-    import warnings
+    from grader.demo.notebook_factory.sklearn_text import classification_report
 
-    from sklearn.metrics import classification_report
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        text = classification_report(y_test, y_pred, zero_division=0)
+    text = classification_report(y_test, y_pred)
     lines = text.split("\n")
     out = []
     for line in lines:
@@ -136,19 +132,17 @@ def _report_text(o: CreditOptions, y_test: list[Any], y_pred: list[Any], accurac
 
 
 def _confusion_output(o: CreditOptions, y_test: list[Any], y_pred: list[Any]) -> tuple[str, NotebookNode]:
-    import numpy as np
-    import pandas as pd
-
     if o.crosstab:
+        import pandas as pd
+
         table = pd.crosstab(pd.Series(y_test, name="Actual"), pd.Series(y_pred, name="Predicted"))
         return ('pd.crosstab(pd.Series(y_test, name="Actual"), pd.Series(y_predictions, name="Predicted"))',
                 result(repr(table), table._repr_html_()))
-    from sklearn.metrics import confusion_matrix
+    from grader.demo.notebook_factory.sklearn_text import confusion_matrix_text
 
     good, bad = _labels(o.labels)
     labels = sorted({good, bad}, key=str) if isinstance(good, str) else None
-    matrix = confusion_matrix(np.array(y_test), np.array(y_pred), labels=labels)
-    return ("print(confusion_matrix(y_test, y_predictions))", stdout(str(matrix) + "\n"))
+    return ("print(confusion_matrix(y_test, y_predictions))", stdout(confusion_matrix_text(y_test, y_pred, labels) + "\n"))
 
 
 def credit_notebook(options: CreditOptions | None = None, **changes: Any) -> NotebookNode:
