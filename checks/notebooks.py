@@ -62,8 +62,22 @@ class WorkflowParams(Params):
 
 
 
+LFS_ADVICE = ("Hand in the notebook itself, not its Git LFS pointer: run `git lfs pull` in your copy of the repository "
+              "(or download the file from the repository's web page), check that it opens in Jupyter with its outputs, "
+              "and submit that .ipynb file.")
+LINK_ADVICE = ("Put your own notebook file in your submission folder, not a symbolic link to a file elsewhere (a link "
+               "is not read); if you unpacked a zip that made links, copy the real files in instead.")
+
+
 def _unreadable(nb: Notebook) -> CheckResult:
-    return failed(f"{nb.problem}." if not nb.problem.endswith(".") else nb.problem, **nb.describe())  # type: ignore[union-attr]
+    res = failed(f"{nb.problem}." if not nb.problem.endswith(".") else nb.problem, **nb.describe())  # type: ignore[union-attr]
+    if nb.problem_kind == "lfs-pointer":
+        return res.model_copy(update={"remediation": LFS_ADVICE})
+    if nb.problem_kind == "outside-link":
+        return flagged(res.model_copy(update={"remediation": LINK_ADVICE}), ReviewKind.SHARED_WORK,
+                       f"{nb.name} is a symbolic link to {nb.link_target or 'a file'} outside the submission folder "
+                       "(possibly another student's file); it was not read.")
+    return res
 
 
 NOT_EXECUTED = "not-executed"  # the root cause (grader.messages.CAUSES) when no code cell ran
@@ -100,8 +114,20 @@ def _executed(nb: Notebook, ex: Execution, params: ExecutedParams) -> CheckResul
         more = f" and {len(ex.errors) - 1} more" if len(ex.errors) > 1 else ""
         issues.append(f"{cell.label} ended in an error ({out.ename}){more}")
         evidence["errors"] = [{"cell": c.label, "error": o.ename, "message": o.evalue[:200]} for c, o in ex.errors[:10]]
+    if ex.no_code:
+        first = ex.no_code[0]
+        more = f" and {len(ex.no_code) - 1} more" if len(ex.no_code) > 1 else ""
+        issues.append(f"{first.label}{more} shows outputs but holds no code (only comments or a placeholder), so "
+                      "they cannot have come from it")
+        evidence["outputs_without_code"] = [c.label for c in ex.no_code[:10]]
     if issues:
-        return partial(f"{nb.name} was executed, but " + "; ".join(issues) + ".", fraction=0.5, **evidence)
+        res = partial(f"{nb.name} was executed, but " + "; ".join(issues) + ".", fraction=0.5, **evidence)
+        if ex.no_code:
+            cells = ", ".join(c.label for c in ex.no_code[:3])
+            res = because(flagged(res, ReviewKind.OUTPUTS_WITHOUT_CODE,
+                                  f"{nb.name} shows outputs under cells that hold no code ({cells}): where did they "
+                                  "come from?"), "no-code")
+        return res
     return passed(f"{nb.name} was executed top to bottom: {ex.code_cells} code cells, no errors.", **evidence)
 
 

@@ -217,7 +217,7 @@ def classification_metrics(nb: Notebook) -> ClassificationMetrics:
     reports_found: list[tuple[ClassificationReport, Place]] = []
     cm_vars = _cm_variables(nb)
     for cell in nb.cells:
-        if not cell.outputs or _training_only(cell.code):
+        if not cell.outputs or not cell.holds_code or _training_only(cell.code):
             continue
         cm_cell = _is_cm_cell(cell, cm_vars)
         flipped = _flipped_hint(cell.code) if cm_cell else False
@@ -293,6 +293,8 @@ def regression_metrics(nb: Notebook) -> RegressionMetrics:
     rmse: list[tuple[Found, Place]] = []
     r2: list[tuple[Found, Place]] = []
     for cell in nb.cells:
+        if not cell.holds_code:  # outputs with no code behind them are no results (execution.no_code)
+            continue
         for out in cell.outputs:
             text = _texts(out)
             if not text:
