@@ -54,6 +54,10 @@ class AccuracyParams(Params):
         1e-9, ge=0, le=0.01, description="added to the printed rounding when figures are compared with each other "
         "and with min_accuracy (absorbs binary-float error)"
     )
+    min_decimals: int = Field(
+        2, ge=0, le=12, description="a figure printed with fewer decimals (e.g. `Accuracy: 1`) is too coarse to be "
+        "judged or to confirm that the figures agree; figures from confusion-matrix counts are exact"
+    )
 
 
 class WorkflowParams(Params):
@@ -323,8 +327,17 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
                        f"{STEP8}: re-run the notebook from the top (Kernel > Restart Kernel and Run All Cells) and hand "
                        "in exactly what it prints; never edit an output by hand. If you believe the grader is wrong, "
                        "say so to your TA.")
+    precise = [f for f in figures if f.number.decimals is None or f.number.decimals >= params.min_decimals]
+    coarse = [f for f in figures if f not in precise]
+    if coarse:
+        evidence["too_coarse"] = [f"{f.kind} {f.printed!r} in {f.place}" for f in coarse[:6]]
+    if not precise:
+        return failed(f"{nb.name} prints its accuracy too coarsely to be judged ({coarse[-1].printed!r} in "
+                      f"{coarse[-1].place}): print it with at least {params.min_decimals} decimals, with the "
+                      "classification report and the confusion matrix.", **evidence)
     matrices = facts.matrices
-    chosen = next((f for f in reversed(figures) if f.kind == "confusion matrix"), None) or figures[-1]
+    # the most precise figure is judged (an exact confusion matrix first; of equals, the last printed)
+    chosen = min(reversed(precise), key=lambda f: (f.number.tolerance, f.kind != "confusion matrix"))
     accuracy = chosen.number.value
     evidence["accuracy"] = round(accuracy, 4)
     evidence["accuracy_from"] = f"{chosen.kind} in {chosen.place}"
@@ -345,8 +358,9 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
     evidence["thresholds"] = {"min_accuracy": params.min_accuracy, "min_minority_share": params.min_minority_share,
                               "leak_warning_above": params.leak_warning_above}
     if accuracy + params.rounding_slack < params.min_accuracy:
-        return failed(f"The test accuracy in {nb.name} is {accuracy:.3f}, below the required {params.min_accuracy:.2f}.",
-                      **evidence)
+        also = f"; moreover, {problem}" if problem else ""
+        return failed(f"The test accuracy in {nb.name} is {accuracy:.3f}, below the required {params.min_accuracy:.2f}"
+                      f"{also}.", **evidence)
     if problem:
         return failed(f"In {nb.name}, {problem}.", **evidence)
     if accuracy > params.leak_warning_above:
@@ -354,7 +368,7 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
                       "honest pipeline on this data exceeds about 0.81; check that the target (Risk) did not leak into "
                       "the features.", **evidence)
     return passed(f"{nb.name}: test accuracy {accuracy:.3f}, the minority class is predicted, and all "
-                  f"{len(figures)} accuracy figures agree.", **evidence)
+                  f"{len(precise)} accuracy figures agree.", **evidence)
 
 
 # -- credit workflow ---------------------------------------------------------------------------

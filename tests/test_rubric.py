@@ -17,7 +17,7 @@ SPEC_ITEMS = {
     "sagemaker-rainfall-training": 5, "sagemaker-rainfall-data": 5, "sagemaker-credit-training": 5,
     "cleanup-endpoints": 8, "cleanup-endpoint-configs": 5, "cleanup-cost-leaks": 2,
     "nb-rainfall-executed": 3, "nb-rainfall-metrics": 3, "nb-credit-executed": 3, "nb-credit-accuracy": 6,
-    "nb-credit-workflow": 5, "nb-evidence-link": 0,
+    "nb-credit-workflow": 5, "nb-evidence-link": 0, "nb-credit-reproduced": 0, "nb-rainfall-reproduced": 0,
 }
 
 

@@ -153,3 +153,44 @@ def test_the_honest_notebook_still_shows_every_step(tmp_path, rubric):
     res = grade(submit(tmp_path), rubric)
     assert res["nb-credit-workflow"].status == "pass"
     assert res["nb-credit-executed"].status == "pass" and res["nb-credit-executed"].review is None
+
+
+# -- 1: the most precise accuracy figure is judged -----------------------------------------------------
+def _append(nb, source, text):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.execution_count = 99
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    nb.cells.append(cell)
+    return nb
+
+
+def test_a_coarse_final_accuracy_does_not_outvote_a_precise_report(tmp_path, rubric):
+    nb = credit_notebook(confusion=((60, 50), (40, 50)))  # accuracy 0.55
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and "confusion_matrix(y_test" in c.source)]
+    _append(nb, 'print(f"Accuracy: {round(accuracy_score(y_test, y_predictions))}")', "Accuracy: 1\n")
+    res = grade(submit(tmp_path, credit=nb), rubric)["nb-credit-accuracy"]
+    assert res.status == "fail"
+    assert res.evidence["accuracy"] == pytest.approx(0.55)
+    assert any("'Accuracy: 1'" in f for f in res.evidence["too_coarse"])
+
+
+def test_only_coarse_figures_cannot_pass(tmp_path, rubric):
+    nb = credit_notebook()
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and any(
+        k in c.source for k in ("confusion_matrix(y_test", "classification_report(", "accuracy_score(y_test")))]
+    _append(nb, 'print(f"Accuracy: {round(acc)}")', "Accuracy: 1\n")
+    res = grade(submit(tmp_path, credit=nb), rubric)["nb-credit-accuracy"]
+    assert res.status == "fail" and "too coarsely" in res.message
+
+
+def test_min_decimals_is_a_rubric_param(rubric):
+    assert rubric.params_for("nb-credit-accuracy").min_decimals == 2
+
+
+# -- 13: a constant model below the threshold is told both ---------------------------------------------
+def test_a_constant_model_below_threshold_says_both(tmp_path, rubric):
+    nb = credit_notebook(confusion=((124, 0), (76, 0)))
+    res = grade(submit(tmp_path, credit=nb), rubric)["nb-credit-accuracy"]
+    assert res.status == "fail"
+    assert "0.620, below the required 0.65" in res.message
+    assert "minority class 'Bad' for only 0 of 200 test rows" in res.message
