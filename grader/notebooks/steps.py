@@ -54,13 +54,44 @@ class Steps:
         return out
 
 
+# Words without which a cell does none of the steps: a cell holding none is not parsed at all.
+_KEYWORDS = ("split", "fold", "sample", "dummies", "one_hot", "onehot", "scale", "normali", "transform", "report",
+             "confusion", "crosstab", "from_predictions", "from_estimator", "delete_")
+# A cell with more code than this is not parsed whole (parsing costs about 1 s per 300 KB): each of
+# its lines holding a keyword must parse on its own to count. Lesson cells are under 2 KB.
+MAX_PARSED = 32 * 1024
+MAX_LINES_PARSED = 200  # of such a cell: keyword lines parsed, at most (one is enough to credit a step)
+
+
 def parsed(cell: CodeCell) -> ast.Module | None:
-    """The cell's code as a syntax tree, or None when it cannot be parsed (it does nothing)."""
+    """The cell's code as a syntax tree, or None when it cannot be parsed (it does nothing).
+    IPython `%magic` and `!shell` lines are blanked first. A cell over MAX_PARSED characters:
+    the tree of those of its lines that hold a step keyword and parse alone (the first
+    MAX_LINES_PARSED such lines)."""
     lines = ["pass" if line.lstrip()[:1] in ("%", "!") else line for line in cell.source.split("\n")]
+    if len(cell.source) > MAX_PARSED:
+        body: list[ast.stmt] = []
+        tried = 0
+        for line in lines:
+            low = line.lower()
+            if tried < MAX_LINES_PARSED and any(k in low for k in _KEYWORDS):
+                tried += 1
+                if (tree := _parse(line.strip())) is not None:
+                    body.extend(tree.body)
+        return ast.Module(body=body, type_ignores=[]) if body else None
+    return _parse("\n".join(lines))
+
+
+def _parse(text: str) -> ast.Module | None:
     try:
-        return ast.parse("\n".join(lines))
+        return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def _relevant(cell: CodeCell) -> bool:
+    low = cell.code.lower()
+    return any(k in low for k in _KEYWORDS) or "predictor_type" in low
 
 
 def calls(tree: ast.AST) -> list[tuple[str, str, ast.Call]]:
@@ -105,7 +136,13 @@ def workflow_steps(nb: Notebook, predictor_types: tuple[tuple[str, Place], ...],
     transforms: list[CodeCell] = []
     unparsable: list[CodeCell] = []
     for cell in nb.code_cells:
-        tree = parsed(cell) if cell.holds_code else None
+        if not cell.holds_code:
+            continue
+        if not _relevant(cell):  # nothing to credit; it counts as working if it ran
+            if cell.execution_count is not None:
+                working.add(cell.number)
+            continue
+        tree = parsed(cell)
         if tree is None:
             if cell.holds_code:
                 unparsable.append(cell)
