@@ -37,10 +37,12 @@ class Output:
     bytes, and most checks never need it cleaned).
     """
 
-    __slots__ = ("kind", "raw", "html", "ename", "evalue", "_text")
+    __slots__ = ("kind", "raw", "html", "ename", "evalue", "blobs", "_text")
 
-    def __init__(self, kind: str, text: str = "", html: str = "", ename: str = "", evalue: str = ""):
+    def __init__(self, kind: str, text: str = "", html: str = "", ename: str = "", evalue: str = "",
+                 blobs: tuple[str, ...] = ()):
         self.kind = kind
+        self.blobs = blobs  # "image/png:<sha256>" of each image the output holds (the images are not kept)
         self.raw = text
         self.html = html
         self.ename = ename

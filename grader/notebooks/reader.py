@@ -19,6 +19,7 @@ item about it fails with that reason; the other items are still graded.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -304,6 +305,19 @@ def _code_cell(i: int, cell: dict[str, Any]) -> CodeCell:
     return CodeCell(index=i, source=source, execution_count=count, outputs=tuple(outputs))
 
 
+def _blobs(data: dict[str, Any]) -> tuple[str, ...]:
+    """A digest of each image in an output's data (base64 text as stored): what identifies a plot."""
+    out = []
+    for mime, value in data.items():
+        if isinstance(mime, str) and mime.startswith("image/"):
+            try:
+                text = _multiline(value, mime)
+            except _Bad:
+                continue
+            out.append(f"{mime}:{hashlib.sha256(''.join(text.split()).encode('utf-8', 'surrogatepass')).hexdigest()}")
+    return tuple(out)
+
+
 def _output(out: dict[str, Any], where: str) -> Output | None:
     otype = out.get("output_type")
     if otype == "stream":
@@ -322,6 +336,7 @@ def _output(out: dict[str, Any], where: str) -> Output | None:
             RESULT if otype != "display_data" else DISPLAY,
             text=_multiline(text, f"{where} text/plain") if text is not None else "",
             html=_multiline(html, f"{where} text/html") if html is not None else "",
+            blobs=_blobs(data),
         )
     if otype in ("error", "pyerr"):
         ename = out.get("ename")

@@ -19,7 +19,7 @@ LAYERS = [
     {"model", "parsers.base", "finding"},
     {"reader", "parsers.figures", "parsers.regression", "parsers.tables"},
     {"parsers.classification_report", "parsers.confusion", "execution", "mentions"},
-    {"metrics"},
+    {"metrics", "fingerprints"},
     {"steps"},
     {"facts"},
 ]
