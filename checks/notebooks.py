@@ -11,8 +11,21 @@ from typing import Any
 
 from pydantic import Field
 
-from checks._common import Params, because, failed, flagged, partial, passed, warned
+from checks._common import (
+    NOT_EXECUTED,
+    Params,
+    because,
+    failed,
+    flagged,
+    known_solution,
+    partial,
+    passed,
+    unless_run,
+    unreadable,
+    warned,
+)
 from grader.context import Context
+from grader.facts.params import KnownSolution
 from grader.models import CheckResult, ReviewKind
 from grader.notebooks import Notebook, Submission
 from grader.notebooks.execution import Execution
@@ -39,7 +52,10 @@ class ExecutedParams(Params):
 
 
 class MetricsParams(Params):
-    """No parameters: RMSE must be finite and >= 0, R² finite and <= 1 (mathematical bounds)."""
+    """RMSE must be finite and >= 0, R² finite and <= 1 (mathematical bounds). `known_solutions`
+    (rubric-level): the course's published runs, flagged `known-solution` when found."""
+
+    known_solutions: list[KnownSolution] = []
 
 
 class AccuracyParams(Params):
@@ -54,30 +70,21 @@ class AccuracyParams(Params):
         1e-9, ge=0, le=0.01, description="added to the printed rounding when figures are compared with each other "
         "and with min_accuracy (absorbs binary-float error)"
     )
+    known_solutions: list[KnownSolution] = []  # rubric-level: the course's published runs
+    min_decimals: int = Field(
+        2, ge=0, le=12, description="a figure printed with fewer decimals (e.g. `Accuracy: 1`) is too coarse to be "
+        "judged or to confirm that the figures agree; figures from confusion-matrix counts are exact"
+    )
 
 
 class WorkflowParams(Params):
     """No parameters: the seven steps of the lesson's credit-risk notebook."""
 
 
-
-
-def _unreadable(nb: Notebook) -> CheckResult:
-    return failed(f"{nb.problem}." if not nb.problem.endswith(".") else nb.problem, **nb.describe())  # type: ignore[union-attr]
-
-
-NOT_EXECUTED = "not-executed"  # the root cause (grader.messages.CAUSES) when no code cell ran
-
-
-def _unless_run(ex: Execution, res: CheckResult) -> CheckResult:
-    """A result that comes from the notebook never having run: its cause is running it."""
-    return because(res, NOT_EXECUTED) if ex.code_cells and ex.executed == 0 else res
-
-
 # -- executed ----------------------------------------------------------------------------------
 def _executed(nb: Notebook, ex: Execution, params: ExecutedParams) -> CheckResult:
     if not nb.ok:
-        return _unreadable(nb)
+        return unreadable(nb)
     evidence: dict[str, Any] = {**nb.describe(), "executed_cells": ex.executed}
     if ex.code_cells == 0:
         return failed(f"{nb.name} has no code cells.", **evidence)
@@ -100,8 +107,17 @@ def _executed(nb: Notebook, ex: Execution, params: ExecutedParams) -> CheckResul
         more = f" and {len(ex.errors) - 1} more" if len(ex.errors) > 1 else ""
         issues.append(f"{cell.label} ended in an error ({out.ename}){more}")
         evidence["errors"] = [{"cell": c.label, "error": o.ename, "message": o.evalue[:200]} for c, o in ex.errors[:10]]
+    if ex.no_code:
+        first = ex.no_code[0]
+        more = f" and {len(ex.no_code) - 1} more" if len(ex.no_code) > 1 else ""
+        issues.append(f"{first.label}{more} shows outputs but holds no code (only comments or a placeholder), so "
+                      "they cannot have come from it")
+        evidence["outputs_without_code"] = [c.label for c in ex.no_code[:10]]
     if issues:
-        return partial(f"{nb.name} was executed, but " + "; ".join(issues) + ".", fraction=0.5, **evidence)
+        res = partial(f"{nb.name} was executed, but " + "; ".join(issues) + ".", fraction=0.5, **evidence)
+        cells = ", ".join(c.label for c in ex.no_code[:3])
+        return because(flagged(res, ReviewKind.OUTPUTS_WITHOUT_CODE, f"{nb.name} shows outputs under cells that hold "
+                               f"no code ({cells}): where did they come from?"), "no-code") if ex.no_code else res
     return passed(f"{nb.name} was executed top to bottom: {ex.code_cells} code cells, no errors.", **evidence)
 
 
@@ -154,11 +170,17 @@ def _metric_evidence(found: tuple, valid: list) -> dict[str, Any] | None:
     "both scores, e.g. print(f\"RMSE: {rmse}\") and print(f\"R2 score: {r2}\").",
 )
 def nb_rainfall_metrics(ctx: Context, params: MetricsParams) -> CheckResult:
-    """Its outputs report an RMSE (finite, >= 0) and an R² (finite, <= 1); its code uses predictor_type regressor."""
+    """Its outputs report an RMSE (finite, >= 0) and an R² (finite, <= 1); its code uses predictor_type regressor.
+    Flagged known-solution when it holds a published course run's fingerprints."""
     facts = _submission(ctx).rainfall
+    res = _rainfall_metrics(facts)
+    return known_solution(res, facts.notebook.name, "rainfall", facts.fingerprints, params.known_solutions)
+
+
+def _rainfall_metrics(facts: Any) -> CheckResult:
     nb = facts.notebook
     if not nb.ok:
-        return _unreadable(nb)
+        return unreadable(nb)
     rmse = [(f, p) for f, p in facts.rmse if f.number.finite and f.value >= 0]
     r2 = [(f, p) for f, p in facts.r2 if f.number.finite and f.value <= 1]
     types = sorted({t for t, _ in facts.predictor_types})
@@ -178,7 +200,7 @@ def nb_rainfall_metrics(ctx: Context, params: MetricsParams) -> CheckResult:
     if regressor is None:
         missing.append("training with predictor_type=\"regressor\"" + (f" (found {', '.join(types)})" if types else ""))
     if not rmse and not r2:
-        return _unless_run(facts.execution, failed(f"{nb.name} reports neither an RMSE nor an R² in its outputs.",
+        return unless_run(facts.execution, failed(f"{nb.name} reports neither an RMSE nor an R² in its outputs.",
                                                    **evidence))
     if missing:
         got = 3 - len(missing)
@@ -271,11 +293,17 @@ def _minority_from_report(report: ClassificationReport, min_share: float) -> tup
 def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
     """Test accuracy >= min_accuracy, the minority class predicted for >= min_minority_share of test rows,
     every accuracy figure (accuracy_score, report row, confusion matrix) agreeing within rounding plus
-    rounding_slack; warn above leak_warning_above."""
+    rounding_slack; warn above leak_warning_above. Flagged known-solution when the notebook holds a
+    published course run's fingerprints."""
     facts = _submission(ctx).credit
+    res = _credit_accuracy(ctx, facts, params)
+    return known_solution(res, facts.notebook.name, "credit", facts.fingerprints, params.known_solutions)
+
+
+def _credit_accuracy(ctx: Context, facts: Any, params: AccuracyParams) -> CheckResult:
     nb = facts.notebook
     if not nb.ok:
-        return _unreadable(nb)
+        return unreadable(nb)
     figures = facts.figures
     evidence: dict[str, Any] = {"notebook": nb.name, "figures": [f.evidence() for f in figures[:12]]}
     if ctx.reproduction is not None and "credit" in ctx.reproduction.notebooks:
@@ -283,7 +311,7 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
 
         evidence["reexecuted"] = reexecuted_figures(ctx.reproduction.notebooks["credit"])
     if not figures:
-        return _unless_run(facts.execution, failed(
+        return unless_run(facts.execution, failed(
             f"{nb.name} reports no test accuracy: no accuracy_score value, classification report or confusion matrix "
             "was found in its outputs.", **evidence))
     wrong = _disagreements(figures, params.rounding_slack)
@@ -297,8 +325,17 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
                        f"{STEP8}: re-run the notebook from the top (Kernel > Restart Kernel and Run All Cells) and hand "
                        "in exactly what it prints; never edit an output by hand. If you believe the grader is wrong, "
                        "say so to your TA.")
+    precise = [f for f in figures if f.number.decimals is None or f.number.decimals >= params.min_decimals]
+    coarse = [f for f in figures if f not in precise]
+    if coarse:
+        evidence["too_coarse"] = [f"{f.kind} {f.printed!r} in {f.place}" for f in coarse[:6]]
+    if not precise:
+        return failed(f"{nb.name} prints its accuracy too coarsely to be judged ({coarse[-1].printed!r} in "
+                      f"{coarse[-1].place}): print it with at least {params.min_decimals} decimals, with the "
+                      "classification report and the confusion matrix.", **evidence)
     matrices = facts.matrices
-    chosen = next((f for f in reversed(figures) if f.kind == "confusion matrix"), None) or figures[-1]
+    # the most precise figure is judged (an exact confusion matrix first; of equals, the last printed)
+    chosen = min(reversed(precise), key=lambda f: (f.number.tolerance, f.kind != "confusion matrix"))
     accuracy = chosen.number.value
     evidence["accuracy"] = round(accuracy, 4)
     evidence["accuracy_from"] = f"{chosen.kind} in {chosen.place}"
@@ -319,8 +356,9 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
     evidence["thresholds"] = {"min_accuracy": params.min_accuracy, "min_minority_share": params.min_minority_share,
                               "leak_warning_above": params.leak_warning_above}
     if accuracy + params.rounding_slack < params.min_accuracy:
-        return failed(f"The test accuracy in {nb.name} is {accuracy:.3f}, below the required {params.min_accuracy:.2f}.",
-                      **evidence)
+        also = f"; moreover, {problem}" if problem else ""
+        return failed(f"The test accuracy in {nb.name} is {accuracy:.3f}, below the required {params.min_accuracy:.2f}"
+                      f"{also}.", **evidence)
     if problem:
         return failed(f"In {nb.name}, {problem}.", **evidence)
     if accuracy > params.leak_warning_above:
@@ -328,7 +366,7 @@ def nb_credit_accuracy(ctx: Context, params: AccuracyParams) -> CheckResult:
                       "honest pipeline on this data exceeds about 0.81; check that the target (Risk) did not leak into "
                       "the features.", **evidence)
     return passed(f"{nb.name}: test accuracy {accuracy:.3f}, the minority class is predicted, and all "
-                  f"{len(figures)} accuracy figures agree.", **evidence)
+                  f"{len(precise)} accuracy figures agree.", **evidence)
 
 
 # -- credit workflow ---------------------------------------------------------------------------
@@ -348,7 +386,7 @@ def nb_credit_workflow(ctx: Context, params: WorkflowParams) -> CheckResult:
     facts = _submission(ctx).credit
     nb = facts.notebook
     if not nb.ok:
-        return _unreadable(nb)
+        return unreadable(nb)
     steps = facts.steps
     evidence = {"notebook": nb.name, "steps": steps.evidence()}
     total = len(STEP_NAMES)
@@ -356,6 +394,6 @@ def nb_credit_workflow(ctx: Context, params: WorkflowParams) -> CheckResult:
     if not missing:
         return passed(f"{nb.name} shows all {total} steps of the lesson's workflow.", **evidence)
     if steps.count == 0:
-        return _unless_run(facts.execution, failed(f"{nb.name} shows none of the lesson's workflow steps.", **evidence))
+        return unless_run(facts.execution, failed(f"{nb.name} shows none of the lesson's workflow steps.", **evidence))
     return partial(f"{nb.name} shows {steps.count} of {total} workflow steps; missing: it " + "; it ".join(missing) + ".",
                    fraction=steps.count / total, **evidence)

@@ -102,7 +102,7 @@ def s3_private_bucket(ctx: Context, params: PrivateBucketParams) -> CheckResult:
     try:
         policy_public, policy_evidence = _policy_is_public(account, found.name)
         evidence.update(policy_evidence)
-        acl = public_grants(account.s3.acl(found.name))
+        acl = public_grants(account.s3.acl(found.name), any_permission=True)
         evidence["bucket_acl_public_grants"] = acl
     except FactError as exc:
         if not routes:  # the verdict depends on it

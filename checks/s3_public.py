@@ -94,31 +94,59 @@ def s3_public_bucket(ctx: Context, params: Params) -> CheckResult:
     evidence["flags_on"] = [f for f in BPA_FLAGS if bpa.on(f)]
     if routes:
         evidence["public_read_routes_open"] = routes
-        return partial(f"Bucket {found.name} lets the public read by {' and '.join(routes)}, but Block Public "
+        return partial(f"Bucket {found.name} {' and '.join(ROUTE_WORDS[r] for r in routes)}, but Block Public "
                        f"Access is still on for {', '.join(evidence['flags_on'])}.", **evidence)
     return failed(f"Bucket {found.name} is the public bucket, but Block Public Access blocks every public read "
                   f"({', '.join(evidence['flags_on'])} on).", **evidence)
 
 
+ROUTE_WORDS = {  # how each open route reads in a message
+    "ACL": "lets an ACL grant public reads (none needs to be in place yet)",
+    "ACL (already in place)": "is publicly readable by an ACL grant already in place",
+    "bucket policy": "would let a bucket policy grant public reads (no such policy is in place)",
+    "bucket policy (already in place)": "is publicly readable by its bucket policy",
+}
+
+
 def _open_routes(account: Account, bucket: str, bpa: BlockPublicAccess, evidence: dict[str, Any]) -> list[str]:
-    """Routes by which the public can read while some flags are on. ACL: IgnorePublicAcls and
-    BlockPublicAcls off and ACLs enabled. Policy: RestrictPublicBuckets off, and BlockPublicPolicy
-    off or a public policy already in place (BlockPublicPolicy only refuses new ones)."""
+    """Routes by which the public can read while some flags are on. ACL: IgnorePublicAcls off and
+    ACLs enabled, and BlockPublicAcls off or a public ACL already in place (BlockPublicAcls only
+    refuses new public ACLs: an existing grant keeps working while IgnorePublicAcls is off).
+    Policy: RestrictPublicBuckets off, and BlockPublicPolicy off or a public policy already in
+    place (BlockPublicPolicy only refuses new ones)."""
     routes = []
-    if not bpa.on("IgnorePublicAcls") and not bpa.on("BlockPublicAcls"):
+    if not bpa.on("IgnorePublicAcls"):
         enabled, ownership = account.acls_enabled(bucket)
         evidence["object_ownership"] = ownership
         if enabled:
-            routes.append("ACL")
+            existing = _existing_public_acl(account, bucket)
+            if existing:
+                evidence["public_acl_in_place"] = existing
+            if existing:
+                routes.append("ACL (already in place)")
+            elif not bpa.on("BlockPublicAcls"):
+                routes.append("ACL")
     if not bpa.on("RestrictPublicBuckets"):
-        if not bpa.on("BlockPublicPolicy"):
+        analysis = analyse_policy(account.s3.policy(bucket), bucket)
+        evidence["bucket_policy"] = analysis.evidence()
+        if analysis.public:
+            routes.append("bucket policy (already in place)")
+        elif not bpa.on("BlockPublicPolicy"):
             routes.append("bucket policy")
-        else:
-            analysis = analyse_policy(account.s3.policy(bucket), bucket)
-            evidence["bucket_policy"] = analysis.evidence()
-            if analysis.public:
-                routes.append("bucket policy (already in place)")
     return routes
+
+
+def _existing_public_acl(account: Account, bucket: str) -> str | None:
+    """A public-read grant already in place: on the bucket, or on one of its first ACL_PROBES objects."""
+    grants = public_grants(account.s3.acl(bucket), authenticated=False)
+    if grants:
+        return f"the bucket ACL grants {', '.join(grants)}"
+    keys, _ = account.keys(bucket, LIST_LIMIT)
+    for key in keys[:ACL_PROBES]:
+        grants = public_grants(account.s3.object_acl(bucket, key), authenticated=False)
+        if grants:
+            return f"object {key} has an ACL granting {', '.join(grants)}"
+    return None
 
 
 @check(
@@ -159,7 +187,10 @@ def s3_public_object(ctx: Context, params: PublicObjectParams) -> CheckResult:
     evidence["analysis"] = candidates["inspected"]
     public = [c for c in candidates["inspected"] if c["public"]]
     if not public:
-        return failed(f"No object in the public bucket {found.name} is readable by anyone "
+        looked = len(candidates["inspected"])
+        return failed(f"No object in the public bucket {found.name} is readable by anyone: {looked} object"
+                      f"{'' if looked == 1 else 's'} looked at"
+                      f"{f' (the first {looked} of more than {LIST_LIMIT})' if listed > LIST_LIMIT else ''} "
                       f"({_why_not(bpa, enabled, candidates['inspected'])}).", **evidence)
     if not params.confirm_anonymous:
         pick = public[0]
@@ -176,7 +207,9 @@ def s3_public_object(ctx: Context, params: PublicObjectParams) -> CheckResult:
             return passed(f"{url} is readable by anyone ({cand['by']}; an anonymous request confirmed it).",
                           **evidence)
     evidence["anonymous_request"] = tried
-    unanswered = [t for t in tried if t["http_status"] is None or int(t["http_status"]) >= 500]
+    # no answer, a server error, or a redirect (3xx: e.g. the wrong region's endpoint) decide nothing
+    unanswered = [t for t in tried if t["http_status"] is None or int(t["http_status"]) >= 500
+                  or 300 <= int(t["http_status"]) < 400]
     if unanswered:
         return result(Status.ERROR, f"Could not be determined: the configuration makes {unanswered[0]['key']} public, "
                       f"but the anonymous request to confirm it could not be made ({unanswered[0]['answer']}). A "

@@ -46,7 +46,9 @@ The shape (every key always present)::
                    "mean_earned", "rank",                # rank 1 = the hardest lesson step
                    "students_not_passing"}],             # ids with partial/fail/error
         "hardest": [item ids, hardest first],
-        "needs_person": [{"student", "name", "reason", "items", "flags", "report", "graded"}]
+        "needs_person": [{"student", "name", "reason", "items", "flags", "report", "graded"}],
+        "shared_work": [{"students": [a, b], "names", "shared": n,   # batch: pairs of students
+                         "evidence": [...], "reports": [a's link, b's]}]  # sharing one run
       }
     }
 
@@ -112,6 +114,7 @@ def build_class_report(
     student_reports: list[dict[str, Any]],
     *,
     generated_at: str | None = None,
+    shared_work: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The class dict (class.json shape, see the module doc) of a rubric and its student reports.
 
@@ -122,7 +125,9 @@ def build_class_report(
 
     `student_reports`: report.json dicts (full ones, or class.json student entries: only
     ``student``, ``status``, ``score``, ``items`` with ``id``/``status``/``points`` and
-    ``message`` are read). Order is kept. `generated_at` defaults to now (UTC).
+    ``message`` are read). Order is kept. `generated_at` defaults to now (UTC). `shared_work`:
+    the pairs of the class-level pass (grader.resume.mark_shared_work), listed in
+    ``stats.shared_work`` with each student's report link.
     """
     items = _rubric_items(rubric_info, student_reports)
     students = [_student_entry(r) for r in student_reports]
@@ -138,8 +143,14 @@ def build_class_report(
         "generated_at": generated_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "grader_version": __version__,
         "students": students,
-        "stats": _stats(items, students),
+        "stats": {**_stats(items, students), "shared_work": _pairs(shared_work or [], students)},
     }
+
+
+def _pairs(pairs: list[dict[str, Any]], students: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The shared-work pairs, each with both students' report links."""
+    links = {s["student"]["id"]: s["report"] for s in students}
+    return [{**p, "reports": [links.get(x) for x in p["students"]]} for p in pairs]
 
 
 def _rubric_items(rubric_info: dict[str, Any], reports: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -95,11 +95,55 @@ def rubric_info(rubric: Rubric) -> dict[str, Any]:
     return {**rubric.info(), "digest": rubric.digest, "items": items}
 
 
+def mark_shared_work(rubric: Rubric, roster: Roster, students_dir: Path) -> list[dict[str, Any]]:
+    """The class-level shared-work pass (grader.integrity): the graded students' notebooks are
+    read again, pairs sharing what only one run prints are found, and each flagged student's
+    report files (those present: report.json, report.html, ...) are rewritten atomically with
+    `shared-work` flags naming the other student; flags of an earlier pass are replaced. Returns
+    the pairs for the class report."""
+    from grader import integrity
+
+    run = rubric.run_params
+    prints, names, saved = {}, {}, {}
+    for entry in roster:
+        folder = students_dir / entry.folder
+        data = read_student_report(folder / "report.json")
+        if data is None or data.get("status") == "error":
+            continue
+        saved[entry.student_id] = (data, folder)
+        names[entry.student_id] = entry.name
+        if entry.notebooks is not None and Path(entry.notebooks).is_dir():
+            from grader.notebooks import read_submission
+
+            prints[entry.student_id] = integrity.student_prints(read_submission(Path(entry.notebooks)))
+    known = set().union(*(k.keys() for k in run.known_solutions)) if run.known_solutions else set()
+    pairs = integrity.find_shared(prints, min_evidence=run.shared_work_min_evidence,
+                                  max_share=run.shared_work_max_share, exclude=known | integrity.template_keys())
+    flags = integrity.shared_flags(pairs, names)
+    for student, (data, folder) in saved.items():
+        kept = [f for f in data.get("review") or [] if not integrity.is_class_flag(f)]
+        review = kept + [f.model_dump(mode="json") for f in flags.get(student, [])]
+        if review != (data.get("review") or []):
+            _rewrite(folder, {**data, "review": review})
+    return [{**p.to_dict(), "names": [names.get(p.a), names.get(p.b)]} for p in pairs]
+
+
+def _rewrite(folder: Path, data: dict[str, Any]) -> None:
+    """Rewrite a student's report files that exist (json last: it marks the student as done)."""
+    from reports import STUDENT_FORMATS, load_renderers, write_student
+
+    load_renderers()
+    present = [f for f, r in STUDENT_FORMATS.items() if f != "json" and (folder / r.filename).exists()]
+    write_student(StudentReport.model_validate(data).to_dict(), folder, [*present, "json"])
+
+
 def build_class(rubric: Rubric, roster: Roster, students_dir: Path) -> dict[str, Any]:
-    """The class dict, rebuilt from the students' report.json files in roster order. A student
-    with no readable report (should not happen) is listed as `error` saying so."""
+    """The class dict, rebuilt from the students' report.json files in roster order, after the
+    class-level shared-work pass (`mark_shared_work`). A student with no readable report (should
+    not happen) is listed as `error` saying so."""
     from grader.classreport import build_class_report
 
+    pairs = mark_shared_work(rubric, roster, students_dir)
     entries = []
     for entry in roster:
         data = read_student_report(students_dir / entry.folder / "report.json")
@@ -112,4 +156,4 @@ def build_class(rubric: Rubric, roster: Roster, students_dir: Path) -> dict[str,
                 "message": "no report was written for this student (the run stopped before grading them)",
             }
         entries.append(_class_entry(data))
-    return build_class_report(rubric_info(rubric), entries)
+    return build_class_report(rubric_info(rubric), entries, shared_work=pairs)

@@ -35,8 +35,13 @@ from grader.errors import AccessError, InputError, ReadOnlyViolation
 GLOBAL_REGION = "us-east-1"
 HOOKS_VARIABLE = "GRADER_CLIENT_HOOKS"
 # AWS's documented formats (IAM role ARN, STS ExternalId): checked before anything is sent.
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,576}$")
-_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+# AWS's formats (IAM and STS references), ASCII only, matched whole (`fullmatch`: no trailing
+# newline slips through `$`): the three partitions a role can live in, a 12-digit account, an
+# optional path of `/`-separated segments (512 characters at most) and a role name of 1-64
+# characters among letters, digits and _+=,.@-; an external id of 2-1224 characters of [\w+=,.@:/-].
+_ROLE_ARN = re.compile(r"arn:(?:aws|aws-cn|aws-us-gov):iam::\d{12}:role/(?=[\w+=,.@/-]{1,576}$)"
+                       r"(?:[\w+=,.@-]{1,512}/){0,64}[\w+=,.@-]{1,64}", re.ASCII)
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -119,9 +124,9 @@ def hooks_from_environment() -> ClientHooks | None:
 
 def check_target(target: AwsTarget, endpoint_url: str | None) -> None:
     """InputError for a role ARN, external id or endpoint URL that cannot be right, before any call."""
-    if target.role_arn is not None and not _ROLE_ARN.match(target.role_arn):
+    if target.role_arn is not None and not _ROLE_ARN.fullmatch(target.role_arn):
         raise InputError(f"--role-arn {target.role_arn!r}: not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
-    if target.external_id is not None and not _EXTERNAL_ID.match(target.external_id):
+    if target.external_id is not None and not _EXTERNAL_ID.fullmatch(target.external_id):
         raise InputError("--external-id: 2 to 1224 characters among letters, digits and _+=,.@:/- (AWS's format)")
     if endpoint_url is not None:
         parsed = urlparse(endpoint_url)

@@ -55,10 +55,17 @@ STUDIO_BUCKET = re.compile(r"^sagemaker-[a-z]{2}(?:-[a-z]+)+-\d-\d{12}$")
 SCAN_LIMIT = 50  # buckets probed by the identification routes that look inside buckets
 LIST_LIMIT = 50  # objects of a public bucket considered
 LISTING_PAGE = 1000  # one ListObjectsV2 page: the same cost as fewer, and shared by every item
-ACL_PROBES = 5  # object ACLs read per bucket by s3-public-object and public-bucket route (2)
+ACL_PROBES = 50  # object ACLs read per bucket by s3-public-object and public-bucket route (2): every object considered
 LISTED_BUCKETS = 50  # buckets listed in a "none identified" evidence
 
 BucketMention = tuple[str, str | None]  # (bucket name, where the notebooks name it)
+
+
+def is_directory_bucket(name: str) -> bool:
+    """An S3 Express One Zone directory bucket's name (`<base>--<zone id>--x-s3`). Its API is
+    signed with a session from CreateSession, a call the read-only guard refuses: such a bucket
+    is not read (its items say so), and the identification scans pass over it."""
+    return name.endswith("--x-s3")
 
 
 @dataclass(frozen=True)
@@ -176,7 +183,8 @@ def find_private(account: Account, mentioned: tuple[BucketMention, ...]) -> Iden
         return Identified(pick, s3.bucket_region(pick), "name-pattern", how,
                           tuple(n for n in matched if n != pick), notes)
     # (3) the lesson's prefix (Studio's bucket last, public-pattern buckets not at all)
-    candidates = sorted((n for n in names if not matches(n, pub)), key=lambda n: bool(STUDIO_BUCKET.match(n)))
+    candidates = sorted((n for n in names if not matches(n, pub) and not is_directory_bucket(n)),
+                        key=lambda n: bool(STUDIO_BUCKET.match(n)))
     errors = {}
     found = _probe(candidates[:SCAN_LIMIT], holds_prefix, errors)
     if found:
@@ -208,7 +216,7 @@ def find_public(account: Account) -> Identified | None:
                           f"its name matches the rubric pattern {matches(pick, pub)!r}",
                           tuple(n for n in matched if n != pick))
     private = account.private_bucket()
-    candidates = sorted((n for n in names if not private or n != private.name),
+    candidates = sorted((n for n in names if (not private or n != private.name) and not is_directory_bucket(n)),
                         key=lambda n: bool(STUDIO_BUCKET.match(n)))
     errors: dict[str, str] = {}
     routes: dict[str, str] = {}

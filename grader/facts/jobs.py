@@ -1,8 +1,9 @@
 """Training-job analysis (a derived fact, once per run): which jobs, which are the built-in
 linear-learner with which predictor type, and where their artifacts are.
 
-The analysis describes at most MAX_JOBS_DESCRIBED `Completed` jobs, linear-learner names and
-newest first, for every item together (an `InProgress` job is never described: it cannot pass,
+The analysis describes `Completed` jobs, linear-learner names and newest first, a round at a
+time until one built-in job of each predictor type the lesson trains is found (at most
+MAX_JOBS_DESCRIBED), for every item together (an `InProgress` job is never described: it cannot pass,
 and the clean-up item reads its status from the listing). Jobs or regions that could not be read
 are kept with the reason (`all_unreadable`), so a check can say `error` instead of `fail`.
 """
@@ -15,11 +16,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.aws.facts import SageMakerFacts
+from grader.facts.builtin_images import LINEAR_LEARNER_REGISTRIES
 from grader.facts.regions import RegionScan
 from grader.facts.text import stamp, when
 
-# A budget bound (cost, not a grading threshold): a student with many jobs must not multiply calls.
-MAX_JOBS_DESCRIBED = 20
+# Budget bounds (cost, not grading thresholds): Completed jobs are described a round at a time,
+# linear-learner names and newest first, until a built-in job of each wanted predictor type is
+# found or MAX_JOBS_DESCRIBED were described (a student who re-ran one notebook 21 times must
+# still have the other notebook's job found; one with thousands of jobs must not cost thousands).
+DESCRIBE_ROUND = 20
+MAX_JOBS_DESCRIBED = 200
+WANTED_PREDICTORS = ("regressor", "binary_classifier")
 
 # The built-in algorithm lives in an AWS-owned ECR registry of each region, e.g.
 # 404615174143.dkr.ecr.us-east-2.amazonaws.com/linear-learner:1 (tags `1` or `latest`).
@@ -29,10 +36,17 @@ LL_IMAGE = re.compile(
 )
 
 
-def is_builtin_linear_learner(image: str | None, account_id: str | None = None) -> bool:
-    """The built-in linear-learner image: AWS's registry, not an image in the student's own account."""
+def is_builtin_linear_learner(image: str | None, account_id: str | None = None, region: str | None = None) -> bool:
+    """The built-in linear-learner image: in the registry AWS publishes for the image's region
+    (grader.facts.builtin_images), that region being the job's own when `region` is given; never
+    an image in the student's own account. An unknown region is not built-in."""
     m = LL_IMAGE.match(image or "")
-    return bool(m) and m.group("account") != account_id
+    if not m or m.group("account") == account_id:
+        return False
+    image_region = m.group("region")
+    if region is not None and image_region != region:
+        return False
+    return LINEAR_LEARNER_REGISTRIES.get(image_region) == m.group("account")
 
 
 def _hyperparameter(hps: dict[str, str], name: str) -> str | None:
@@ -71,7 +85,7 @@ class Job:
             name=d["TrainingJobName"],
             created=when(d.get("CreationTime")),
             image=image,
-            builtin_linear_learner=is_builtin_linear_learner(image, account_id),
+            builtin_linear_learner=is_builtin_linear_learner(image, account_id, region),
             predictor_type=_hyperparameter(d.get("HyperParameters") or {}, "predictor_type"),
             output_path=(d.get("OutputDataConfig") or {}).get("S3OutputPath"),
             artifact=(d.get("ModelArtifacts") or {}).get("S3ModelArtifacts"),
@@ -114,23 +128,35 @@ class JobAnalysis:
             out["jobs_unreadable"] = self.unreadable
         if self.completed > out["jobs_described"]:
             out["jobs_not_described"] = (f"{self.completed - out['jobs_described']} older Completed jobs were not "
-                                         f"described (at most {MAX_JOBS_DESCRIBED}, linear-learner names first)")
+                                         "described (newest and linear-learner names first, until a job of each "
+                                         f"predictor type was found; at most {MAX_JOBS_DESCRIBED})")
         return out
 
 
 Across = Callable[[list[str], Callable[[str], Any]], tuple[dict[str, Any], dict[str, str]]]
 
 
-def analyse_jobs(scan: RegionScan, sagemaker: SageMakerFacts, across: Across, account_id: str | None) -> JobAnalysis:
-    """Describe the Completed jobs of `scan` (bounded, linear-learner names and newest first)."""
+def analyse_jobs(scan: RegionScan, sagemaker: SageMakerFacts, across: Across, account_id: str | None,
+                 wanted: tuple[str, ...] = WANTED_PREDICTORS) -> JobAnalysis:
+    """Describe the Completed jobs of `scan`, linear-learner names and newest first, a round of
+    DESCRIBE_ROUND at a time, until a built-in job of every `wanted` predictor type is found or
+    MAX_JOBS_DESCRIBED were described."""
     done = [(r, s) for r, s in scan.items() if s.get("TrainingJobStatus") == "Completed"]
     done.sort(key=lambda rs: ("linear-learner" not in rs[1]["TrainingJobName"].lower(), -stamp(rs[1].get("CreationTime"))))
-    chosen = {f"{r}/{s['TrainingJobName']}": r for r, s in done[:MAX_JOBS_DESCRIBED]}
+    order = [(f"{r}/{s['TrainingJobName']}", r) for r, s in done[:MAX_JOBS_DESCRIBED]]
+    regions = dict(order)
 
     def describe(key: str) -> dict[str, Any]:
-        return sagemaker.training_job(chosen[key], key.split("/", 1)[1])
+        return sagemaker.training_job(regions[key], key.split("/", 1)[1])
 
-    values, errors = across(list(chosen), describe)
-    jobs = [Job.from_description(chosen[k], d, account_id) for k, d in values.items()]
-    unreadable = {f"training job {k}": why for k, why in errors.items()}
+    jobs: list[Job] = []
+    unreadable: dict[str, str] = {}
+    for start in range(0, len(order), DESCRIBE_ROUND):
+        keys = [k for k, _ in order[start:start + DESCRIBE_ROUND]]
+        values, errors = across(keys, describe)
+        jobs.extend(Job.from_description(regions[k], values[k], account_id) for k in keys if k in values)
+        unreadable.update({f"training job {k}": why for k, why in errors.items()})
+        found = {j.predictor_type for j in jobs if j.builtin_linear_learner}
+        if all(w in found for w in wanted):
+            break
     return JobAnalysis(scan=scan, jobs=jobs, completed=len(done), unreadable=unreadable)

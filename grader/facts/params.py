@@ -7,13 +7,65 @@ so every S3, SageMaker and clean-up item sees the same private bucket and the sa
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from grader.aws.regions import Regions, region_list_problem
+from grader.notebooks.fingerprints import FULL_DECIMALS
 from grader.registry import Params
+
+_FULL_FIGURE = re.compile(r"-?\d{1,6}\.\d{" + str(FULL_DECIMALS) + r",20}(?:e-?\d{1,3})?")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}|\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}")
+_JOB_NAME = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,62}")
+
+
+class KnownSolution(BaseModel):
+    """The fingerprints of one of the course's published runs (grader.notebooks.fingerprints):
+    figures as printed to full precision, SDK-generated training-job names, training-log time
+    stamps. A notebook holding any of them is flagged `known-solution`. Never code: the starter
+    code is every student's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)  # e.g. "course run 2020-03 (rainfall)"
+    notebook: Literal["rainfall", "credit"]
+    figures: list[str] = []
+    jobs: list[str] = []
+    timestamps: list[str] = []
+
+    @field_validator("figures")
+    @classmethod
+    def _figures(cls, value: list[str]) -> list[str]:
+        for fig in value:
+            if not _FULL_FIGURE.fullmatch(str(fig)):
+                raise PydanticCustomError("figure", f"{fig!r} is not a figure printed to full precision (at least "
+                                          f"{FULL_DECIMALS} decimals, as a string): too coarse to fingerprint a run")
+        return value
+
+    @field_validator("jobs")
+    @classmethod
+    def _jobs(cls, value: list[str]) -> list[str]:
+        for job in value:
+            if not _JOB_NAME.fullmatch(job):
+                raise PydanticCustomError("job", f"{job!r} is not a training-job name")
+        return value
+
+    @field_validator("timestamps")
+    @classmethod
+    def _timestamps(cls, value: list[str]) -> list[str]:
+        for stamp in value:
+            if not _TIMESTAMP.fullmatch(stamp):
+                raise PydanticCustomError("timestamp", f"{stamp!r} is not a log time stamp "
+                                          "(YYYY-MM-DD HH:MM:SS or MM/DD/YYYY HH:MM:SS)")
+        return value
+
+    def keys(self) -> set[str]:
+        """Its fingerprints as grader.notebooks.fingerprints.Fingerprint keys."""
+        return ({f"figure:{f}" for f in self.figures} | {f"job:{j}" for j in self.jobs}
+                | {f"timestamp:{t}" for t in self.timestamps})
 
 
 class RunParams(Params):
@@ -29,6 +81,11 @@ class RunParams(Params):
     cell_timeout_s: float = Field(180.0, gt=0, le=3600)
     notebook_timeout_s: float = Field(600.0, gt=0, le=7200)
     sandbox_memory_mb: int = Field(4096, ge=256, le=65536)
+    # Integrity: the course's published runs (data a course fills; see KnownSolution), and the
+    # class-level shared-work pass of `batch` (grader.integrity).
+    known_solutions: list[KnownSolution] = []
+    shared_work_min_evidence: int = Field(2, ge=1, le=100)  # fingerprints two students must share to be flagged
+    shared_work_max_share: float = Field(0.25, ge=0, le=1)  # a fingerprint in more of the class (and > 2) is common
 
     @field_validator("regions", mode="before")
     @classmethod

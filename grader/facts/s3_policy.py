@@ -190,8 +190,12 @@ def analyse_policy(policy: dict[str, Any] | None, bucket: str, key: str | None =
     return out
 
 
-def public_grants(grants: list[dict[str, Any]], *, authenticated: bool = True) -> list[str]:
-    """Read grants to everyone (and, when asked, to any AWS user), e.g. ["AllUsers READ"]."""
+def public_grants(grants: list[dict[str, Any]], *, authenticated: bool = True,
+                  any_permission: bool = False) -> list[str]:
+    """Read grants to everyone (and, when asked, to any AWS user), e.g. ["AllUsers READ"]; with
+    `any_permission`, grants of any permission (WRITE, WRITE_ACP, READ_ACP too: the private
+    bucket must grant those groups nothing at all)."""
     groups = {ALL_USERS} | ({AUTHENTICATED_USERS} if authenticated else set())
     return [f"{g['Grantee']['URI'].rsplit('/', 1)[-1]} {g.get('Permission')}" for g in grants
-            if (g.get("Grantee") or {}).get("URI") in groups and g.get("Permission") in READ_PERMISSIONS]
+            if (g.get("Grantee") or {}).get("URI") in groups
+            and (any_permission or g.get("Permission") in READ_PERMISSIONS)]

@@ -15,6 +15,7 @@ class Execution:
     unexecuted: tuple[CodeCell, ...]
     out_of_order: tuple[tuple[CodeCell, CodeCell], ...]  # (earlier cell, later cell with a lower count)
     errors: tuple[tuple[CodeCell, Output], ...]
+    no_code: tuple[CodeCell, ...] = ()  # cells with outputs but no code behind them (comments, placeholders)
 
     @property
     def executed(self) -> int:
@@ -33,4 +34,5 @@ def execution_of(nb: Notebook) -> Execution:
             out_of_order.append((last, c))
         last = c
     errors = tuple((c, o) for c in nb.cells for o in c.outputs if o.kind == ERROR)
-    return Execution(len(cells), unexecuted, tuple(out_of_order), errors)
+    no_code = tuple(c for c in nb.cells if c.outputs_without_code)
+    return Execution(len(cells), unexecuted, tuple(out_of_order), errors, no_code)

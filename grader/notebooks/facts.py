@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.notebooks.execution import Execution, execution_of
+from grader.notebooks.fingerprints import Fingerprint, fingerprints
 from grader.notebooks.mentions import Mention, NotebookMentions, merge, notebook_mentions
 from grader.notebooks.metrics import (
     Figure,
@@ -46,6 +47,7 @@ class RainfallFacts:
     rmse: tuple[tuple[Found, Place], ...]
     r2: tuple[tuple[Found, Place], ...]
     mentions: NotebookMentions
+    fingerprints: tuple[Fingerprint, ...] = ()  # what only this run can print (grader.notebooks.fingerprints)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class CreditFacts:
     reports: tuple[tuple[ClassificationReport, Place], ...]
     steps: Steps
     mentions: NotebookMentions
+    fingerprints: tuple[Fingerprint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,14 +92,17 @@ class Submission:
 
 def rainfall_facts(nb: Notebook) -> RainfallFacts:
     metrics = regression_metrics(nb)
-    return RainfallFacts(nb, execution_of(nb), predictor_types(nb), metrics.rmse, metrics.r2, notebook_mentions(nb))
+    mentions = notebook_mentions(nb)
+    return RainfallFacts(nb, execution_of(nb), predictor_types(nb), metrics.rmse, metrics.r2, mentions,
+                         fingerprints(nb, mentions))
 
 
 def credit_facts(nb: Notebook) -> CreditFacts:
     types = predictor_types(nb)
     metrics = classification_metrics(nb)
+    mentions = notebook_mentions(nb)
     return CreditFacts(nb, execution_of(nb), types, metrics.figures, metrics.matrices, metrics.reports,
-                       workflow_steps(nb, types, metrics), notebook_mentions(nb))
+                       workflow_steps(nb, types, metrics), mentions, fingerprints(nb, mentions))
 
 
 def collect(folder: Path, rainfall: Notebook, credit: Notebook) -> Submission:

@@ -30,9 +30,12 @@ _END = r"(?=[/\s'\"),\]}>:;\x1b]|$)"
 _S3_URI = re.compile(r"(?i:s3a?)://(" + _BUCKET + ")" + _END)
 _S3_HOST = re.compile(r"https?://(" + _BUCKET + r")\.s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com")
 _S3_PATH = re.compile(r"https?://s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com/(" + _BUCKET + ")" + _END)
+# Every pattern here is linear in the text: bounded repeats, one start per word (the lookbehind),
+# no nested or adjacent unbounded `\w*` (issue 14: `\w*bucket\w*` took minutes on a long word).
+_NAME = r"(?<![\w.])(\w{1,200})"
 _CODE_BUCKET = re.compile(
-    r"(?:(?<![\w.])\w*bucket\w*\s*=\s*|\bBucket\s*=\s*|\.Bucket\s*\(\s*|\bbucket_name\s*:\s*)(['\"])(" + _BUCKET
-    + r")\1",
+    r"(?:" + _NAME + r"\s{0,50}=\s{0,50}|\.Bucket\s{0,50}\(\s{0,50}|(?<![\w.])bucket_name\s{0,50}:\s{0,50})(['\"])("
+    + _BUCKET + r")\2",
     re.IGNORECASE,
 )
 _QUOTED_ONLY = re.compile(r"\s*(['\"])(" + _BUCKET + r")\1\s*")
@@ -48,10 +51,11 @@ _JOB_OUTPUT = re.compile(
     re.IGNORECASE,
 )
 _JOB_CODE = re.compile(
-    r"(?:\b\w*job_?name\w*\s*=\s*|TrainingJobName\s*[=:]\s*|['\"]TrainingJobName['\"]\s*:\s*|\.attach\s*\(\s*"
-    r"(?:training_job_name\s*=\s*)?)(['\"])(" + _JOB + r")\1",
+    r"(?:" + _NAME + r"\s{0,50}=\s{0,50}|['\"]TrainingJobName['\"]\s{0,50}:\s{0,50}|\.attach\s{0,50}\(\s{0,50}"
+    r"(?:training_job_name\s{0,50}=\s{0,50})?)(['\"])(" + _JOB + r")\2",
     re.IGNORECASE,
 )
+_JOB_VARIABLE = re.compile(r"job_?name|^TrainingJobName$", re.IGNORECASE)
 _JOB_ARN = re.compile(r"arn:aws[\w-]*:sagemaker:[a-z0-9-]+:\d{12}:training-job/(" + _JOB + ")", re.IGNORECASE)
 _DEFAULT_NAME = re.compile(r"(?<![\w-])([a-z][a-z0-9-]{0,40}-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3})(?![\w-])")
 _TRAINING_LOG_MARKERS = ("Starting the training job", "Training job completed", "Creating training-job",
@@ -109,14 +113,15 @@ def notebook_mentions(nb: Notebook) -> NotebookMentions:
             here = nb.place(cell, "code")
             if "bucket" in code.lower() or "s3" in code.lower():
                 for m in _CODE_BUCKET.finditer(code):
-                    if _is_bucket(m.group(2)):
-                        _add(buckets, m.group(2), here)
+                    if (m.group(1) is None or "bucket" in m.group(1).lower()) and _is_bucket(m.group(3)):
+                        _add(buckets, m.group(3), here)
                 for m in _S3_URI.finditer(code):
                     if _is_bucket(m.group(1)):
                         _add(buckets, m.group(1), here)
             if "job" in code.lower() or "attach" in code:
                 for m in _JOB_CODE.finditer(code):
-                    _add(jobs, m.group(2), here)
+                    if m.group(1) is None or _JOB_VARIABLE.search(m.group(1)):
+                        _add(jobs, m.group(3), here)
         for out in cell.outputs:
             if out.raw:
                 _output_mentions(out, code, nb.place(cell, "output"), buckets, jobs)

@@ -34,7 +34,7 @@ from grader.notebooks.parsers.confusion import (
 from grader.notebooks.parsers.figures import bare_number, bare_tuple, find_accuracy
 from grader.notebooks.parsers.regression import find_r2, find_rmse
 from grader.notebooks.parsers.tables import find_html_grids, find_text_grids
-from grader.notebooks.text import Number, clean_text, lowered, quote
+from grader.notebooks.text import Number, clean_text, find_all, lowered, quote
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,9 @@ _PREDICTOR = re.compile(r"predictor_type['\"]?\s*[=:]\s*(['\"])(\w+)\1")
 _CM_SOURCE = re.compile(r"confusion", re.IGNORECASE)
 _CROSSTAB = re.compile(r"crosstab\s*\(")
 _PREDISH = re.compile(r"pred|y_test|ytest|actual|result|label|y_true", re.IGNORECASE)
-_CM_ASSIGN = re.compile(r"^\s*(\w+)\s*=\s*[\w.]*(?:confusion_matrix|crosstab)\s*\(", re.MULTILINE)
-_ASSIGN = re.compile(r"^\s*(\w+)\s*=(?!=)(.*)$", re.MULTILINE)
+_CM_ASSIGN = re.compile(r"^[ \t]{0,200}(\w{1,200})[ \t]{0,50}=[ \t]{0,50}[\w.]{0,200}(?:confusion_matrix|crosstab)\s{0,50}\(",
+                        re.MULTILINE)
+_ASSIGN = re.compile(r"^[ \t]{0,200}(\w{1,200})[ \t]{0,50}=(?!=)(.*)$", re.MULTILINE)
 _FIRST_ARG = re.compile(r"(?:confusion_matrix|crosstab)\s*\(\s*([^,()]*(?:\([^()]*\))?[^,()]*)")
 _RMSE_HINT = re.compile(r"rmse|root_mean|root mean", re.IGNORECASE)
 _R2_HINT = re.compile(r"(?<![a-z0-9])r_?2(?![0-9])|r_?squared|rsquared|r2_score", re.IGNORECASE)
@@ -86,6 +87,14 @@ def predictor_types(nb: Notebook) -> tuple[tuple[str, Place], ...]:
     return tuple((m.group(2), nb.place(c, "code")) for c in nb.code_cells for m in _PREDICTOR.finditer(c.code))
 
 
+_IDENT = re.compile(r"[A-Za-z_]\w{0,200}")
+
+
+def _names_in(text: str) -> set[str]:
+    """The identifiers in `text` (one linear scan; compared as sets, never one pattern per name)."""
+    return set(_IDENT.findall(text))
+
+
 def _cm_variables(nb: Notebook) -> set[str]:
     """Names assigned from confusion_matrix/crosstab, and names assigned from those (one level)."""
     names: set[str] = set()
@@ -95,8 +104,7 @@ def _cm_variables(nb: Notebook) -> set[str]:
             names.update(m.group(1) for m in _CM_ASSIGN.finditer(code))
         if names:
             for m in _ASSIGN.finditer(code):
-                rhs = m.group(2)
-                if any(re.search(rf"\b{re.escape(n)}\b", rhs) for n in names):
+                if not names.isdisjoint(_names_in(m.group(2))):
                     names.add(m.group(1))
     return names
 
@@ -107,7 +115,7 @@ def _is_cm_cell(cell: CodeCell, cm_vars: set[str]) -> bool:
         return True
     if _CROSSTAB.search(code) and _PREDISH.search(code):
         return True
-    return any(re.search(rf"\b{re.escape(n)}\b", code) for n in cm_vars)
+    return bool(cm_vars) and not cm_vars.isdisjoint(_names_in(code))
 
 
 def _flipped_hint(code: str) -> bool:
@@ -201,13 +209,24 @@ def _unquoted(text: str) -> str:
 
 
 def _training_only(code: str) -> bool:
-    """A cell that evaluates on the training set (its figures are not the test accuracy)."""
+    """A cell that evaluates on the training set (its figures are not the test accuracy): a call of
+    a metric whose arguments (up to the first `)`, within _ARGS_WINDOW characters) name `train`."""
     low = code.lower()
-    return "train" in low and "test" not in low and bool(_TRAIN_EVAL.search(code))
+    if "train" not in low or "test" in low:
+        return False
+    for name in _TRAIN_EVAL:
+        for i in find_all(low, name, 200):
+            start = low.find("(", i + len(name), i + len(name) + 50)
+            if start == -1 or low[i + len(name):start].strip():
+                continue
+            end = low.find(")", start, start + _ARGS_WINDOW)
+            if "train" in low[start:end if end != -1 else start + _ARGS_WINDOW]:
+                return True
+    return False
 
 
-_TRAIN_EVAL = re.compile(r"(?:confusion_matrix|crosstab|classification_report|accuracy_score|score)\s*\([^)]*train",
-                         re.IGNORECASE)
+_TRAIN_EVAL = ("confusion_matrix", "crosstab", "classification_report", "accuracy_score", "score")
+_ARGS_WINDOW = 2000
 
 
 def classification_metrics(nb: Notebook) -> ClassificationMetrics:
@@ -217,7 +236,7 @@ def classification_metrics(nb: Notebook) -> ClassificationMetrics:
     reports_found: list[tuple[ClassificationReport, Place]] = []
     cm_vars = _cm_variables(nb)
     for cell in nb.cells:
-        if not cell.outputs or _training_only(cell.code):
+        if not cell.outputs or not cell.holds_code or _training_only(cell.code):
             continue
         cm_cell = _is_cm_cell(cell, cm_vars)
         flipped = _flipped_hint(cell.code) if cm_cell else False
@@ -293,6 +312,8 @@ def regression_metrics(nb: Notebook) -> RegressionMetrics:
     rmse: list[tuple[Found, Place]] = []
     r2: list[tuple[Found, Place]] = []
     for cell in nb.cells:
+        if not cell.holds_code:  # outputs with no code behind them are no results (execution.no_code)
+            continue
         for out in cell.outputs:
             text = _texts(out)
             if not text:

@@ -11,6 +11,7 @@ there is one, e.g. "cell 14 (In [12])". `CodeCell.index` is the same position, 0
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -36,10 +37,12 @@ class Output:
     bytes, and most checks never need it cleaned).
     """
 
-    __slots__ = ("kind", "raw", "html", "ename", "evalue", "_text")
+    __slots__ = ("kind", "raw", "html", "ename", "evalue", "blobs", "_text")
 
-    def __init__(self, kind: str, text: str = "", html: str = "", ename: str = "", evalue: str = ""):
+    def __init__(self, kind: str, text: str = "", html: str = "", ename: str = "", evalue: str = "",
+                 blobs: tuple[str, ...] = ()):
         self.kind = kind
+        self.blobs = blobs  # "image/png:<sha256>" of each image the output holds (the images are not kept)
         self.raw = text
         self.html = html
         self.ename = ename
@@ -97,6 +100,23 @@ class CodeCell:
         """The source without comments and blank lines (what the steps and names are read from)."""
         return strip_comments(self.source)
 
+    @cached_property
+    def holds_code(self) -> bool:
+        """Whether the cell holds code that can produce something: not only comments, blank lines
+        or placeholders (`...`, `pass`, `X = # YOUR CODE HERE` which leaves `X =`)."""
+        return any(not _PLACEHOLDER_LINE.fullmatch(line.strip()) for line in self.code.split("\n") if line.strip())
+
+    @property
+    def outputs_without_code(self) -> bool:
+        """Outputs shown under a cell that holds no code: no code of this cell produced them."""
+        return bool(self.outputs) and not self.holds_code
+
+
+# A line that does nothing (per line, so linear): `...`, `pass`, `None`, or an assignment with
+# nothing on the right (`X_scaled =`, left by `X_scaled = # YOUR CODE GOES HERE!`), or to `...`.
+_PLACEHOLDER_LINE = re.compile(r"(?:\.\.\.|pass|None|[\w.\[\]'\"]{1,200}(?:\s{0,9},\s{0,9}[\w.\[\]'\"]{1,200}){0,20}"
+                               r"\s{0,9}=\s{0,9}(?:\.\.\.|None)?)")
+
 
 @dataclass(frozen=True, slots=True)
 class Place:
@@ -133,6 +153,8 @@ class Notebook:
     n_cells: int = 0
     kernel: str | None = None
     alternatives: tuple[str, ...] = ()  # other files that matched the name, not used
+    problem_kind: str | None = None  # what kind of problem: "lfs-pointer", "outside-link", or None
+    link_target: str | None = None  # the real file, when the path found is a symbolic link
 
     @property
     def ok(self) -> bool:
@@ -156,6 +178,8 @@ class Notebook:
         out: dict[str, Any] = {"notebook": self.expected_name}
         if self.path is not None:
             out["file"] = str(self.path)
+        if self.link_target is not None:
+            out["link_target"] = self.link_target
         if self.problem:
             out["problem"] = self.problem
         else:

@@ -19,106 +19,25 @@ item about it fails with that reason; the other items are still graded.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-import os
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from grader.notebooks.finding import LESSON_NOTEBOOKS, find_notebooks, name_key, other_notebooks
 from grader.notebooks.model import DISPLAY, ERROR, RESULT, STDERR, STDOUT, CodeCell, Notebook, Output
 from grader.notebooks.text import clean_text
 
 log = logging.getLogger(__name__)
 
+__all__ = ["LESSON_NOTEBOOKS", "MAX_BYTES", "find_notebooks", "name_key", "other_notebooks", "parse_notebook",
+           "read_lesson_notebooks", "read_notebook"]
+
 #: The biggest notebook file read (20 MB). Executed lesson notebooks are 50 KB to 2 MB; a file
 #: above this almost always embeds large images or data frames, and reading it would only
 #: slow the run down. Such a file is a `problem` ("clear the large outputs and save again").
 MAX_BYTES = 20 * 1024 * 1024
-
-#: The lesson's notebooks: role -> file name as the lesson ships it.
-LESSON_NOTEBOOKS = {"rainfall": "rainfall_forecast.ipynb", "credit": "credit-risk-classification.ipynb"}
-
-_MAX_DEPTH = 2  # subfolder levels searched below the submission folder
-_MAX_ENTRIES = 5000  # directory entries looked at, at most (a whole home folder is not a submission)
-_SKIP_DIRS = {".ipynb_checkpoints", "__macosx", "__pycache__", "node_modules", ".git", ".venv", "venv"}
-_COPY_SUFFIX = re.compile(r"(?:\s*\(\d{1,3}\)|[\s_-]+copy\d{0,3}|[\s_-]+\d{1,2})+$")
-_SEPARATORS = re.compile(r"[\s_.\-]+")
-
-
-# -- finding ---------------------------------------------------------------------------------
-def name_key(filename: str) -> tuple[str, bool] | None:
-    """The comparable key of a notebook file name and whether it had a copy suffix.
-
-    >>> name_key("Credit_Risk-Classification (1).ipynb")
-    ('creditriskclassification', True)
-    """
-    low = filename.strip().lower()
-    if not low.endswith(".ipynb"):
-        return None
-    stem = low[: -len(".ipynb")].strip()
-    bare = _COPY_SUFFIX.sub("", stem)
-    return _SEPARATORS.sub("", bare), bare != stem
-
-
-_KEYS = {role: name_key(name)[0] for role, name in LESSON_NOTEBOOKS.items()}  # type: ignore[index]
-
-
-def _walk(folder: Path) -> Iterator[tuple[Path, int]]:
-    """(path, depth) of every entry named *.ipynb (files and folders), breadth first, bounded."""
-    seen = 0
-    level = [folder]
-    for depth in range(_MAX_DEPTH + 1):
-        nxt = []
-        for d in level:
-            try:
-                entries = sorted(os.scandir(d), key=lambda e: e.name)
-            except OSError:
-                continue
-            for entry in entries:
-                seen += 1
-                if seen > _MAX_ENTRIES:
-                    return
-                name = entry.name
-                if name.lower().endswith(".ipynb"):
-                    yield Path(entry.path), depth
-                    continue
-                try:
-                    is_dir = entry.is_dir(follow_symlinks=False)
-                except OSError:
-                    is_dir = False
-                if is_dir and not name.startswith(".") and name.lower() not in _SKIP_DIRS:
-                    nxt.append(Path(entry.path))
-        level = nxt
-
-
-def find_notebooks(folder: Path) -> dict[str, list[Path]]:
-    """For each lesson role, the matching paths, best first."""
-    found: dict[str, list[tuple[tuple[Any, ...], Path]]] = {role: [] for role in LESSON_NOTEBOOKS}
-    for path, depth in _walk(folder):
-        key = name_key(path.name)
-        if key is None:
-            continue
-        for role, want in _KEYS.items():
-            if key[0] == want:
-                try:
-                    st = path.stat()
-                    is_file = path.is_file()
-                    mtime = st.st_mtime
-                except OSError:
-                    is_file, mtime = False, 0.0
-                found[role].append(((not is_file, depth, key[1], -mtime, str(path)), path))
-    return {role: [p for _, p in sorted(items)] for role, items in found.items()}
-
-
-def other_notebooks(folder: Path, limit: int = 5) -> list[str]:
-    """Names of the notebooks in the folder (for a "not found" message), at most `limit`."""
-    try:
-        return [str(p.relative_to(folder)) for p, _ in _walk(folder)][:limit]
-    except (OSError, ValueError):
-        return []
-
 
 _CANDIDATES = 5  # files matching one notebook's name that are read to choose between them
 
@@ -150,7 +69,8 @@ def read_lesson_notebooks(folder: Path) -> dict[str, Notebook]:
             nb = Notebook(role=role, expected_name=expected,
                           problem=f"no notebook named like {expected} in {folder}{seen}")
         else:
-            nb = _best([read_notebook(p, role=role, expected_name=expected) for p in paths[:_CANDIDATES]])
+            nb = _best([read_notebook(p, role=role, expected_name=expected, folder=folder)
+                        for p in paths[:_CANDIDATES]])
             nb.alternatives = tuple(str(p) for p in paths[:6] if p != nb.path)
         notebooks[role] = nb
     return notebooks
@@ -158,17 +78,33 @@ def read_lesson_notebooks(folder: Path) -> dict[str, Notebook]:
 
 # -- reading ---------------------------------------------------------------------------------
 class _Bad(Exception):
-    """A notebook problem: the message is the one-line reason shown to the student."""
+    """A notebook problem: the message is the one-line reason shown to the student; `kind` names
+    the problems that need their own advice (`Notebook.problem_kind`)."""
+
+    def __init__(self, message: str, kind: str | None = None):
+        super().__init__(message)
+        self.kind = kind
 
 
-def read_notebook(path: Path, role: str = "", expected_name: str = "") -> Notebook:
-    """Read one notebook file into facts. Never raises: problems go into `Notebook.problem`."""
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+OUTSIDE_LINK = "outside-link"
+
+
+def read_notebook(path: Path, role: str = "", expected_name: str = "", folder: Path | None = None) -> Notebook:
+    """Read one notebook file into facts. Never raises: problems go into `Notebook.problem`.
+
+    A symbolic link is followed only when its real target is inside `folder` (the submission
+    folder; when given): a link to a file outside it (a zip unpacked with links into a
+    classmate's folder) is not read, its problem says where it points (`problem_kind`
+    "outside-link"), and the evidence shows the real target either way."""
     nb = Notebook(role=role, expected_name=expected_name or path.name, path=path)
     try:
+        _check_link(nb, path, folder)
         data = _read_bytes(path)
         _fill(nb, parse_json(data))
     except _Bad as exc:
         nb.problem = f"{path.name}: {exc}"
+        nb.problem_kind = exc.kind
     except Exception as exc:  # noqa: BLE001 - a bad file must never sink the run
         log.exception("unexpected failure reading %s", path)
         nb.problem = f"{path.name}: could not be read ({type(exc).__name__}: {str(exc)[:120]})"
@@ -187,6 +123,7 @@ def parse_notebook(data: bytes | str, name: str = "notebook.ipynb", role: str = 
         _fill(nb, parse_json(raw))
     except _Bad as exc:
         nb.problem = f"{name}: {exc}"
+        nb.problem_kind = exc.kind
     except Exception as exc:  # noqa: BLE001
         log.exception("unexpected failure parsing %s", name)
         nb.problem = f"{name}: could not be read ({type(exc).__name__}: {str(exc)[:120]})"
@@ -198,6 +135,26 @@ def parse_notebook(data: bytes | str, name: str = "notebook.ipynb", role: str = 
 def _too_big(size: int) -> str:
     return (f"the file is {size / 1048576:.1f} MB, over the {MAX_BYTES // 1048576} MB limit for notebooks "
             "(clear large outputs, e.g. printed data frames or images, and save it again)")
+
+
+def _check_link(nb: Notebook, path: Path, folder: Path | None) -> None:
+    """Record where a symbolic link really points; _Bad when that is outside `folder`. A link
+    anywhere below the folder counts (a linked subfolder too): real paths are compared."""
+    try:
+        real = path.resolve(strict=False)
+        root = Path(folder).resolve(strict=False) if folder is not None else None
+        if root is not None and path.is_relative_to(folder):
+            linked = real != root / path.relative_to(folder)  # type: ignore[arg-type]
+        else:
+            linked = path.is_symlink()
+    except (OSError, RuntimeError, ValueError):  # a link loop
+        raise _Bad("a symbolic link that cannot be resolved (a loop?): not read", OUTSIDE_LINK) from None
+    if not linked:
+        return
+    nb.link_target = str(real)
+    if root is not None and not real.is_relative_to(root):
+        raise _Bad(f"a symbolic link to {real}, outside the submission folder: not read (a notebook must be the "
+                   "student's own file in their folder)", OUTSIDE_LINK)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -230,6 +187,10 @@ def parse_json(data: bytes) -> Any:
         raise _Bad("the file is UTF-16 text; notebooks are UTF-8 JSON (open it in Jupyter and save it again)")
     if data[:3] == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark: harmless, some editors add it
         data = data[3:]
+    if data.lstrip()[:len(LFS_POINTER)] == LFS_POINTER:
+        raise _Bad("a Git LFS pointer file, not the notebook: the repository keeps the real notebook in Git LFS, and "
+                   "only this small pointer was handed in; submit the real .ipynb file (e.g. `git lfs pull`, or "
+                   "download it from the repository's web page)", "lfs-pointer")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -344,6 +305,19 @@ def _code_cell(i: int, cell: dict[str, Any]) -> CodeCell:
     return CodeCell(index=i, source=source, execution_count=count, outputs=tuple(outputs))
 
 
+def _blobs(data: dict[str, Any]) -> tuple[str, ...]:
+    """A digest of each image in an output's data (base64 text as stored): what identifies a plot."""
+    out = []
+    for mime, value in data.items():
+        if isinstance(mime, str) and mime.startswith("image/"):
+            try:
+                text = _multiline(value, mime)
+            except _Bad:
+                continue
+            out.append(f"{mime}:{hashlib.sha256(''.join(text.split()).encode('utf-8', 'surrogatepass')).hexdigest()}")
+    return tuple(out)
+
+
 def _output(out: dict[str, Any], where: str) -> Output | None:
     otype = out.get("output_type")
     if otype == "stream":
@@ -362,6 +336,7 @@ def _output(out: dict[str, Any], where: str) -> Output | None:
             RESULT if otype != "display_data" else DISPLAY,
             text=_multiline(text, f"{where} text/plain") if text is not None else "",
             html=_multiline(html, f"{where} text/html") if html is not None else "",
+            blobs=_blobs(data),
         )
     if otype in ("error", "pyerr"):
         ename = out.get("ename")

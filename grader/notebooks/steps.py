@@ -1,13 +1,22 @@
 """The credit notebook's workflow steps (split, one-hot, scale, binary_classifier, report,
-confusion matrix, endpoint deleted), each with the place it was found."""
+confusion matrix, endpoint deleted), each with the place it was found.
+
+A step counts only where it is really done (../shared/spec/rubric-sagemaker-13.2.md, after the
+notebook table): in a code cell that was executed, by a call that does the step. Each executed
+cell is parsed (`ast`, linear in its size; IPython `%magic` and `!shell` lines are blanked
+first); a cell that cannot be parsed does nothing (e.g. `X_scaled = # YOUR CODE GOES HERE!`).
+Constructing a scaler or an encoder is not scaling or encoding: the step needs the object's
+`fit_transform`/`transform` called in an executed cell too (or a function that does it at
+once: `scale(...)`, `normalize(...)`, `get_dummies(...)`).
+"""
 
 from __future__ import annotations
 
-import re
+import ast
 from dataclasses import dataclass
 
 from grader.notebooks.metrics import ClassificationMetrics
-from grader.notebooks.model import ERROR, Notebook, Place
+from grader.notebooks.model import ERROR, CodeCell, Notebook, Place
 
 STEP_NAMES = {
     "split": "splits the data into training and testing sets",
@@ -19,15 +28,11 @@ STEP_NAMES = {
     "delete_endpoint": "deletes the endpoint in an executed cell",
 }
 
-_STEP_CODE = {
-    "split": re.compile(r"train_test_split\s*\(|\.sample\s*\(\s*frac|np\.split\s*\(|ShuffleSplit|KFold\s*\("),
-    "one_hot": re.compile(r"get_dummies\s*\(|OneHotEncoder\s*\(|one_hot\s*\("),
-    "scale": re.compile(r"(?:StandardScaler|MinMaxScaler|RobustScaler|MaxAbsScaler|Normalizer)\s*\(|"
-                        r"(?<![\w.])scale\s*\(|preprocessing\.scale\s*\(|normalize\s*\("),
-    "classification_report": re.compile(r"classification_report\s*\("),
-    "confusion_matrix": re.compile(r"confusion_matrix\s*\(|crosstab\s*\(|ConfusionMatrixDisplay"),
-    "delete_endpoint": re.compile(r"delete_endpoint\s*\(|delete_predictor\s*\("),
-}
+_SPLITTERS = {"train_test_split", "ShuffleSplit", "StratifiedShuffleSplit", "KFold", "StratifiedKFold"}
+_ENCODERS = {"OneHotEncoder"}
+_SCALERS = {"StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer"}
+_TRANSFORMS = {"fit_transform", "transform"}
+_DELETES = {"delete_endpoint", "delete_predictor"}
 
 
 @dataclass(frozen=True)
@@ -49,37 +54,141 @@ class Steps:
         return out
 
 
+# Words without which a cell does none of the steps: a cell holding none is not parsed at all.
+_KEYWORDS = ("split", "fold", "sample", "dummies", "one_hot", "onehot", "scale", "normali", "transform", "report",
+             "confusion", "crosstab", "from_predictions", "from_estimator", "delete_")
+# A cell with more code than this is not parsed whole (parsing costs about 1 s per 300 KB): each of
+# its lines holding a keyword must parse on its own to count. Lesson cells are under 2 KB.
+MAX_PARSED = 32 * 1024
+MAX_LINES_PARSED = 200  # of such a cell: keyword lines parsed, at most (one is enough to credit a step)
+
+
+def parsed(cell: CodeCell) -> ast.Module | None:
+    """The cell's code as a syntax tree, or None when it cannot be parsed (it does nothing).
+    IPython `%magic` and `!shell` lines are blanked first. A cell over MAX_PARSED characters:
+    the tree of those of its lines that hold a step keyword and parse alone (the first
+    MAX_LINES_PARSED such lines)."""
+    lines = ["pass" if line.lstrip()[:1] in ("%", "!") else line for line in cell.source.split("\n")]
+    if len(cell.source) > MAX_PARSED:
+        body: list[ast.stmt] = []
+        tried = 0
+        for line in lines:
+            low = line.lower()
+            if tried < MAX_LINES_PARSED and any(k in low for k in _KEYWORDS):
+                tried += 1
+                if (tree := _parse(line.strip())) is not None:
+                    body.extend(tree.body)
+        return ast.Module(body=body, type_ignores=[]) if body else None
+    return _parse("\n".join(lines))
+
+
+def _parse(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _relevant(cell: CodeCell) -> bool:
+    low = cell.code.lower()
+    return any(k in low for k in _KEYWORDS) or "predictor_type" in low
+
+
+def calls(tree: ast.AST) -> list[tuple[str, str, ast.Call]]:
+    """(called name, the name of the object it is called on or "", the call) for every call."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Name):
+                out.append((f.id, "", node))
+            elif isinstance(f, ast.Attribute):
+                owner = f.value.id if isinstance(f.value, ast.Name) else ""
+                out.append((f.attr, owner, node))
+    return out
+
+
+def _step_of(name: str, owner: str, node: ast.Call) -> str | None:
+    if name in _SPLITTERS or (name == "split" and owner in ("np", "numpy")) or (
+            name == "sample" and any(k.arg == "frac" for k in node.keywords)):
+        return "split"
+    if name in ("get_dummies", "one_hot"):
+        return "one_hot"
+    if (name == "scale" and owner in ("", "preprocessing")) or name == "normalize":
+        return "scale"
+    if name == "classification_report":
+        return "classification_report"
+    if name in ("confusion_matrix", "crosstab", "from_predictions", "from_estimator", "ConfusionMatrixDisplay"):
+        return "confusion_matrix"
+    if name in _DELETES:
+        return "delete_endpoint"
+    return None
+
+
 def workflow_steps(nb: Notebook, predictor_types: tuple[tuple[str, Place], ...],
                    metrics: ClassificationMetrics) -> Steps:
     """The steps found in `nb`, given the predictor types and metrics already read from it."""
     found: dict[str, Place | None] = dict.fromkeys(STEP_NAMES)
     notes: dict[str, str] = {}
-    cells = nb.code_cells
+    working: set[int] = set()  # cell numbers of executed cells that parse and hold code
+    direct: dict[str, list[CodeCell]] = {}
+    built: dict[str, CodeCell] = {}  # "scale" / "one_hot": the first cell constructing the object
+    transforms: list[CodeCell] = []
+    unparsable: list[CodeCell] = []
+    for cell in nb.code_cells:
+        if not cell.holds_code:
+            continue
+        if not _relevant(cell):  # nothing to credit; it counts as working if it ran
+            if cell.execution_count is not None:
+                working.add(cell.number)
+            continue
+        tree = parsed(cell)
+        if tree is None:
+            if cell.holds_code:
+                unparsable.append(cell)
+            continue
+        if cell.execution_count is None:
+            if any(name in _DELETES for name, _, _ in calls(tree)):
+                direct.setdefault("delete_endpoint (not run)", []).append(cell)
+            continue
+        working.add(cell.number)
+        for name, owner, node in calls(tree):
+            step = _step_of(name, owner, node)
+            if step is not None:
+                direct.setdefault(step, []).append(cell)
+            if name in _SCALERS:
+                built.setdefault("scale", cell)
+            elif name in _ENCODERS:
+                built.setdefault("one_hot", cell)
+            elif name in _TRANSFORMS:
+                transforms.append(cell)
     for step in ("split", "one_hot", "scale"):
-        cell = next((c for c in cells if _STEP_CODE[step].search(c.code)), None)
+        cell = (direct.get(step) or [None])[0]
+        if cell is None and step in built:
+            cell = next((t for t in transforms if t.index >= built[step].index), None)
+            if cell is None:
+                notes[step] = f"{built[step].label} only constructs the object; nothing is transformed with it"
         found[step] = nb.place(cell, "code") if cell else None
-    binary = next((p for t, p in predictor_types if t == "binary_classifier"), None)
-    found["binary_classifier"] = binary
-    if metrics.reports:
-        found["classification_report"] = metrics.reports[0][1]
-    else:
-        cell = next((c for c in cells if _STEP_CODE["classification_report"].search(c.code)
-                     and any(o.kind != ERROR and (o.text or o.html) for o in c.outputs)), None)
-        found["classification_report"] = nb.place(cell, "code") if cell else None
-    if metrics.matrices:
-        found["confusion_matrix"] = metrics.matrices[0][1]
-    else:
-        cell = next((c for c in cells if _STEP_CODE["confusion_matrix"].search(c.code)
-                     and any(o.kind != ERROR for o in c.outputs)), None)
-        found["confusion_matrix"] = nb.place(cell, "code") if cell else None
-    deletes = [c for c in cells if _STEP_CODE["delete_endpoint"].search(c.code)]
-    ran = [c for c in deletes if c.execution_count is not None]
+    found["binary_classifier"] = next((p for t, p in predictor_types if t == "binary_classifier"
+                                       and p.cell in working), None)
+    report = next((p for _, p in metrics.reports if p.cell in working), None)
+    cell = next((c for c in direct.get("classification_report", [])
+                 if any(o.kind != ERROR and (o.text or o.html) for o in c.outputs)), None)
+    found["classification_report"] = report or (nb.place(cell, "code") if cell else None)
+    matrix = next((p for _, p in metrics.matrices if p.cell in working), None)
+    cell = next((c for c in direct.get("confusion_matrix", []) if any(o.kind != ERROR for o in c.outputs)), None)
+    found["confusion_matrix"] = matrix or (nb.place(cell, "code") if cell else None)
+    ran = direct.get("delete_endpoint", [])
     if ran:
         cell = ran[-1]
         found["delete_endpoint"] = nb.place(cell, "code")
         errors = [o.ename for o in cell.outputs if o.kind == ERROR]
         if errors:
             notes["delete_endpoint"] = f"the cell ended in {errors[0]}: was the endpoint already deleted?"
-    elif deletes:
-        notes["delete_endpoint"] = f"the code is in {deletes[0].label} but that cell was never run"
+    elif direct.get("delete_endpoint (not run)"):
+        notes["delete_endpoint"] = f"the code is in {direct['delete_endpoint (not run)'][0].label} but that cell was never run"
+    missing = [s for s, p in found.items() if p is None and s not in notes]
+    if missing and unparsable:
+        notes[missing[0]] = (f"{unparsable[0].label} cannot be parsed as Python (a placeholder left in?), so it does "
+                             "nothing")
     return Steps(found, notes)

@@ -215,7 +215,7 @@ def test_every_threshold_is_written_in_the_rubric():
         assert model(**{k: v for k, v in written.items() if k in model.model_fields}) == model(), item["id"]
     accuracy = next(i for i in items if i["id"] == "nb-credit-accuracy")["params"]
     assert accuracy == {"min_accuracy": 0.65, "min_minority_share": 0.05, "leak_warning_above": 0.90,
-                        "rounding_slack": 1e-9}
+                        "rounding_slack": 1e-9, "min_decimals": 2}
 
 
 # -- executed items ---------------------------------------------------------------------------

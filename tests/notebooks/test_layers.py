@@ -16,10 +16,10 @@ ROOT = "grader.notebooks"
 # Bottom up: a module may import only modules of earlier layers.
 LAYERS = [
     {"text"},
-    {"model", "parsers.base"},
+    {"model", "parsers.base", "finding"},
     {"reader", "parsers.figures", "parsers.regression", "parsers.tables"},
     {"parsers.classification_report", "parsers.confusion", "execution", "mentions"},
-    {"metrics"},
+    {"metrics", "fingerprints"},
     {"steps"},
     {"facts"},
 ]

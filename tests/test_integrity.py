@@ -1,0 +1,144 @@
+"""Issue 14, class level: in `batch`, two students handing in one run are flagged `shared-work`
+(each naming the other, with the evidence), a student handing in the course's published run is
+flagged `known-solution`, and students with their own runs of the same starter code are not
+flagged. The flags reach report.json/report.html, class.json, grades.csv and the class report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import yaml
+
+from grader.batch import run_batch
+from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, to_json
+from grader.integrity import find_shared, student_prints
+from grader.notebooks import read_submission
+from grader.progress import Progress
+from grader.rubric import load_rubric
+
+RUBRIC = Path(__file__).resolve().parents[1] / "rubrics" / "sagemaker-13.2.yaml"
+
+
+def _write(folder: Path, rain, credit, replace: dict[str, str] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for nb, name in ((rain, "rainfall_forecast.ipynb"), (credit, "credit-risk-classification.ipynb")):
+        text = to_json(nb)
+        for old, new in (replace or {}).items():
+            text = text.replace(old, new)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def honest_run(folder: Path, i: int) -> Path:
+    """A run of its own: its own job names, metrics, bucket and training-log times."""
+    rain = rainfall_notebook(job_name=f"linear-learner-2021-0{i}-1{i}-10-1{i}-0{i}-20{i}", bucket=f"sm-models-own-{i}",
+                             rmse=0.4 + i * 0.0123456789012345, r2=-0.001 * i - 0.000123456789012)
+    credit = credit_notebook(job_name=f"linear-learner-2021-0{i}-1{i}-11-1{i}-0{i}-30{i}", bucket=f"sm-models-own-{i}",
+                             confusion=((128 - i, 15 + i), (31 - i, 26 + i)))
+    return _write(folder, rain, credit, {"2020-03-30 1": f"2021-0{i}-1{i} 0", "03/30/2020 1": f"0{i}/1{i}/2021 0"})
+
+
+def course_run(folder: Path) -> Path:
+    """The factory's default notebooks stand for the course's published run."""
+    return _write(folder, rainfall_notebook(), credit_notebook())
+
+
+def test_batch_flags_shared_work_and_known_solutions_only(tmp_path, build, moto_url):
+    subs = tmp_path / "subs"
+    for i in (1, 2, 3):
+        honest_run(subs / f"honest{i}", i)
+    honest_run(subs / "copy-a", 7)
+    shutil_copy = (subs / "copy-a")
+    (subs / "copy-b").mkdir()
+    for name in ("rainfall_forecast.ipynb", "credit-risk-classification.ipynb"):
+        text = (shutil_copy / name).read_text(encoding="utf-8").replace("sm-models-own-7", "sm-models-mine-b")
+        (subs / "copy-b" / name).write_text(text, encoding="utf-8")
+    course_run(subs / "course")
+
+    published = student_prints(read_submission(subs / "course"))
+    doc = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))
+    doc["params"]["known_solutions"] = [
+        {"name": "course 2020 rainfall", "notebook": "rainfall",
+         "figures": [k.split(":", 1)[1] for k in published if k.startswith("figure:")][:2],
+         "jobs": ["linear-learner-2020-03-30-12-58-02-201"]},
+        {"name": "course 2020 credit", "notebook": "credit", "jobs": ["linear-learner-2020-03-30-13-21-40-623"]},
+    ]
+    rubric_path = tmp_path / "course-rubric.yaml"
+    rubric_path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+
+    ids = ["honest1", "honest2", "honest3", "copy-a", "copy-b", "course"]
+    roster = tmp_path / "roster.csv"
+    rows = [f"{s},Name {s},subs/{s},{build().role_arn},ext-{s}\n" for s in ids]
+    roster.write_text("student_id,name,notebooks,role_arn,external_id\n" + "".join(rows), encoding="utf-8")
+    out = tmp_path / "out"
+    batch = {"rubric_ref": str(rubric_path), "out": out, "jobs": 2, "endpoint_url": moto_url, "regions": ["us-east-2"]}
+    run_batch(roster, progress=Progress(io.StringIO()), **batch)
+
+    klass = json.loads((out / "class.json").read_text(encoding="utf-8"))
+    by_id = {s["student"]["id"]: s for s in klass["students"]}
+    shared = {sid: [f for f in by_id[sid]["review"] if f["kind"] == "shared-work"] for sid in ids}
+    assert [f["item"] for f in shared["copy-a"]] == [None] and "copy-b" in shared["copy-a"][0]["reason"]
+    assert [f["item"] for f in shared["copy-b"]] == [None] and "copy-a" in shared["copy-b"][0]["reason"]
+    assert "job linear-learner-2021-07" in shared["copy-a"][0]["reason"]
+    for sid in ("honest1", "honest2", "honest3", "course"):
+        assert shared[sid] == [], sid
+    for sid in ("honest1", "honest2", "honest3", "copy-a", "copy-b"):
+        assert not any(f["kind"] == "known-solution" for f in by_id[sid]["review"]), sid
+    known = {f["item"] for f in by_id["course"]["review"] if f["kind"] == "known-solution"}
+    assert known == {"nb-rainfall-metrics", "nb-credit-accuracy"}
+
+    # each student's own files carry the flag
+    report = json.loads((out / "students" / "copy-a" / "report.json").read_text(encoding="utf-8"))
+    assert any(f["kind"] == "shared-work" and "copy-b" in f["reason"] for f in report["review"])
+    assert "copy-b" in (out / "students" / "copy-a" / "report.html").read_text(encoding="utf-8")
+    # the gradebook and the class report
+    with (out / "grades.csv").open(encoding="utf-8", newline="") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    assert rows["copy-a"]["needs_review"] == "true" and rows["copy-b"]["needs_review"] == "true"
+    assert "shared-work" in rows["copy-a"]["review"] and "shared-work" in rows["copy-b"]["review"]
+    assert rows["course"]["needs_review"] == "true" and "known-solution" in rows["course"]["review"]
+    assert "shared-work" not in rows["honest2"]["review"] and "known-solution" not in rows["honest2"]["review"]
+    assert [p["students"] for p in klass["stats"]["shared_work"]] == [["copy-a", "copy-b"]]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Shared work" in index and "copy-a" in index.split("Shared work", 1)[1]
+
+    # a second pass (the class files rebuilt, e.g. --resume) replaces its flags, never doubles them
+    run_batch(roster, resume=True, progress=Progress(io.StringIO()), **batch)
+    again = json.loads((out / "students" / "copy-a" / "report.json").read_text(encoding="utf-8"))
+    assert [f["kind"] for f in again["review"]].count("shared-work") == 1
+
+
+def test_what_the_whole_class_shares_never_counts(tmp_path):
+    """Eight honest runs all print one plot of the data: common to the class, not shared work."""
+    prints = {f"s{i}": student_prints(read_submission(honest_run(tmp_path / f"s{i}", i))) for i in range(1, 9)}
+    common = set.intersection(*(set(p) for p in prints.values()))
+    assert any(k.startswith("image:") for k in common)
+    assert find_shared(prints, min_evidence=1, max_share=0.25) == []
+
+
+def test_the_thresholds_are_rubric_params():
+    run = load_rubric().run_params
+    doc = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))["params"]
+    assert (run.shared_work_min_evidence, run.shared_work_max_share) == (2, 0.25)
+    assert doc["shared_work_min_evidence"] == 2 and doc["shared_work_max_share"] == 0.25
+    assert doc["known_solutions"] == [] and run.known_solutions == []
+
+
+def test_known_solutions_are_validated_rubric_data(tmp_path):
+    import pytest
+
+    from grader.errors import InputError
+    from grader.rubric import validate_rubric
+
+    doc = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))
+    for bad in ({"name": "x", "notebook": "credit", "figures": ["0.74"]},  # too coarse to fingerprint a run
+                {"name": "x", "notebook": "other", "jobs": ["j-1"]},
+                {"name": "x", "notebook": "rainfall", "timestamps": ["yesterday"]}):
+        doc["params"]["known_solutions"] = [bad]
+        with pytest.raises(InputError):
+            validate_rubric(doc, "test.yaml")
+    doc["params"]["known_solutions"] = [{"name": "x", "notebook": "credit", "figures": ["0.7150000000000001"]}]
+    assert validate_rubric(doc, "test.yaml").run_params.known_solutions[0].figures == ["0.7150000000000001"]
