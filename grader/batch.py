@@ -3,12 +3,13 @@ crash-safe and resumable.
 
 - Load: the rubric, the formats and the roster are validated before any AWS call (InputError,
   exit 2).
-- Grade: each student is one task on a thread pool of `jobs` workers (regions are fanned out
-  inside each student by `AccountFacts.across`). A task never raises for the student's own
+- Grade: each student is one task (grader.gradetask): on `jobs` threads in this process, in
+  worker processes (`workers`, grader.workers) or on a Dask cluster (`scheduler`,
+  grader.cluster); regions are fanned out inside each student by `AccountFacts.across`. A task never raises for the student's own
   problems: credentials that do not work, a profile that does not exist, a missing notebooks
   folder or even a grader bug while grading them become that student's report with status
   `error` and a message, and the others are graded.
-- Write: when a student finishes, their files are written atomically into
+- Write: when a student finishes, this process (the only writer) writes their files atomically into
   `students/<safe id>/`, `report.json` last: a `report.json` that exists is complete, and it
   marks the student as done. A run killed at any moment leaves only whole files.
 - Class: `index.html`, `class.json` and `grades.csv` are rebuilt at the end from the students'
