@@ -159,8 +159,13 @@ class ProcessPool:
                     return
             worker = min(free, key=lambda w: len(w.running))
             entry = queue.popleft()
-            worker.conn.send(("grade", entry))
             worker.running[entry.student_id] = (entry, time.monotonic())
+            try:
+                worker.conn.send(("grade", entry))
+            except OSError:  # it died since the last look: `_collect` hands its students out again
+                del worker.running[entry.student_id]
+                queue.appendleft(entry)  # never reached it: not counted against the student
+                return
 
     def _collect(self, queue: deque) -> Iterator[tuple[RosterEntry, Rendered]]:
         waits = [w.conn for w in self.pool] + [w.proc.sentinel for w in self.pool]

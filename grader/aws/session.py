@@ -278,6 +278,18 @@ class AwsAccess:
                 raise AccessError(f"cannot reach the AWS account: {reason}") from None
         return self._identity
 
+    def frozen_credentials(self) -> tuple[str, str, str | None] | None:
+        """(access key id, secret key, session token) the signed clients use (an assumed role's,
+        else the session's), or None when there are none."""
+        if self._credentials:
+            c = self._credentials
+            return c["aws_access_key_id"], c["aws_secret_access_key"], c.get("aws_session_token")
+        found = self.session.get_credentials()
+        if found is None:
+            return None
+        frozen = found.get_frozen_credentials()
+        return frozen.access_key, frozen.secret_key, frozen.token
+
     @property
     def account_id(self) -> str | None:
         """The account id, once `identity()` has been asked (None before, or when STS gave none)."""
