@@ -76,11 +76,7 @@ class MotoClass:
 
     def cpu_s(self) -> float | None:
         """CPU seconds the moto server process has used so far (None where /proc is missing)."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return proc_cpu_s(self.proc.pid)
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -140,6 +136,106 @@ def latency_access(latency_s: float):
             return client
 
     return LatencyAccess
+
+
+class LatencyProxy:
+    """`python benchmarks/_harness.py proxy URL MS`: an HTTP proxy on 127.0.0.1 in its own process
+    that waits MS milliseconds, then forwards each request to the moto server at URL (the network
+    round trip of real AWS, outside the grader's process, so the grader's CPU is only its own).
+    It answers SageMaker Studio's list calls, which moto lacks, with the empty lists AWS gives.
+    Bounded: at most `PROXY_THREADS` requests in flight; loopback only."""
+
+    def __init__(self, upstream: str, latency_ms: float):
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__)), "proxy", upstream, str(latency_ms)],
+                                     stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True, cwd=ROOT)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the latency proxy did not start")
+        self.url: str = json.loads(line)["url"]
+
+    def cpu_s(self) -> float | None:
+        return proc_cpu_s(self.proc.pid)
+
+    def close(self) -> None:
+        MotoClass.close(self)  # type: ignore[arg-type]
+
+    def __enter__(self) -> LatencyProxy:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+PROXY_THREADS = 128
+
+
+def proc_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) process `pid` has used (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _proxy(upstream: str, latency_ms: float) -> None:
+    import http.client
+    import http.server
+    from urllib.parse import urlparse
+
+    target = urlparse(upstream)
+    gate = threading.BoundedSemaphore(PROXY_THREADS)
+    local = threading.local()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def _forward(self):
+            with gate:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                time.sleep(latency_ms / 1000)
+                operation = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
+                if operation in STUDIO_STUBS:
+                    self._reply(200, [("Content-Type", "application/x-amz-json-1.1")],
+                                json.dumps(STUDIO_STUBS[operation]).encode())
+                    return
+                for attempt in (0, 1):
+                    conn = getattr(local, "conn", None) or http.client.HTTPConnection(target.hostname, target.port)
+                    local.conn = conn
+                    try:
+                        conn.request(self.command, self.path, body=body,
+                                     headers={k: v for k, v in self.headers.items() if k.lower() != "connection"})
+                        resp = conn.getresponse()
+                        data = resp.read()
+                        break
+                    except (OSError, http.client.HTTPException):
+                        conn.close()
+                        local.conn = None
+                        if attempt:
+                            raise
+                headers = [(k, v) for k, v in resp.getheaders()
+                           if k.lower() not in ("connection", "transfer-encoding", "content-length")]
+                self._reply(resp.status, headers, data)
+
+        def _reply(self, status, headers, data):
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _forward
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(json.dumps({"url": f"http://127.0.0.1:{server.server_address[1]}"}), flush=True)
+    sys.stdin.read()
+    server.shutdown()
 
 
 def quiet_progress():
@@ -207,3 +303,5 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "serve":
         fake_aws_env()
         _serve(int(sys.argv[2]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "proxy":
+        _proxy(sys.argv[2], float(sys.argv[3]))

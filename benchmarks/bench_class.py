@@ -1,104 +1,130 @@
-"""A class of 100 and 300 students with 50 ms of network latency per AWS call, at --jobs 1, 8, 32.
+"""A class graded with 50 ms added to every AWS request, in 1 and 2 worker processes and on a
+2-worker Dask LocalCluster; against the latency bound and the CPU bound.
 
-    python benchmarks/bench_class.py                    # 100 and 300 students, jobs 1, 8, 32
-    python benchmarks/bench_class.py --quick            # 30 and 100 students: about 2 minutes
-    python benchmarks/bench_class.py --full             # also the runs predicted to be long
-    python benchmarks/bench_class.py --sizes 300 --jobs 32 --latency-ms 50
+    python benchmarks/bench_class.py                       # 60 students, 50 ms, workers 1 and 2, LocalCluster
+    python benchmarks/bench_class.py --students 30 --latency-ms 50 --jobs 16 --modes w1,w2,dask
+    python benchmarks/bench_class.py --reproduce 6         # also: --reproduce, workers 1 against LocalCluster
 
-Each run is `grader.batch.run_batch` (the code of `grader batch`) on a roster whose students
-are spread over 8 synthetic accounts on a moto server in its own process, each with both executed
-notebooks; the latency is a botocore `before-send` hook that sleeps (see _harness.py).
+The fake AWS is a moto server in its own process (8 synthetic accounts; a roster row i grades
+account i mod 8 with that account's two executed notebooks), behind a latency proxy, another
+process that waits --latency-ms before forwarding each request (see _harness.py). Each run is
+`grader.batch.run_batch`, the code of `grader batch`.
 
-Printed per run: wall time; total AWS calls; the ideal bound = calls x latency / jobs (what
-perfect overlap of the waiting would give); wall / ideal. Also the CPU the grader and the moto
-server used: on a small machine the work stops being latency-bound when CPU time per call
-times concurrency exceeds the latency, and then wall time follows CPU, not the ideal bound.
-The grader is one Python process (its threads share one core for Python code) and moto is
-another, so the floor is max(ideal, grader CPU, moto CPU); `wall/floor` is wall over that.
-
-A run whose predicted wall time exceeds --budget-s (default 240 s; jobs 1 x 300 students at
-50 ms takes about 10 minutes) is skipped unless --full, and the prediction is printed instead.
+Printed per run:
+- wall: the run's wall time;
+- latency bound: requests x latency / students at once (--jobs): the wall time if the waiting
+  overlapped perfectly and nothing else took time;
+- CPU bound: (grader CPU + fake AWS CPU) / cores: the wall time if every core were busy all the
+  time. Grader CPU is the batch's process and its workers (or the cluster's workers and
+  scheduler); fake AWS CPU is moto's and the proxy's;
+- wall / max(bounds), and the grader's CPU per student next to moto's (and their ratio).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import tempfile
 import time
 from pathlib import Path
 
-from _harness import REGIONS, MotoClass, latency_access, machine, quiet_progress
+from _harness import REGIONS, LatencyProxy, MotoClass, machine, quiet_progress
 
 
-def run(moto: MotoClass, tmp: Path, students: int, jobs: int, latency_s: float, notebooks: bool) -> dict:
+def children_cpu_s() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run(mode: str, roster: Path, out: Path, url: str, jobs: int, reproduce: bool, cluster=None) -> dict:
     from grader.batch import run_batch
 
-    roster = moto.roster(tmp / f"roster-{students}.csv", students, notebooks=notebooks)
-    out = tmp / f"out-{students}-{jobs}"
-    m0, c0, t0 = moto.cpu_s(), time.process_time(), time.perf_counter()
-    result = run_batch(roster, out=out, jobs=jobs, endpoint_url=moto.url, regions=REGIONS,
-                       progress=quiet_progress(), access_factory=latency_access(latency_s))
+    kwargs = {"workers": 1} if mode == "w1" else {"workers": 2} if mode == "w2" else {}
+    if mode == "dask":
+        kwargs["scheduler"] = cluster.scheduler_address
+        worker_cpu0 = sum(cluster_client(cluster).run(time.process_time).values())
+    c0, k0, t0 = time.process_time(), children_cpu_s(), time.perf_counter()
+    result = run_batch(roster, out=out, jobs=jobs, endpoint_url=url, regions=REGIONS, progress=quiet_progress(),
+                       reproduce=reproduce, **kwargs)
     wall = time.perf_counter() - t0
-    grader_cpu = time.process_time() - c0
-    moto_cpu = (moto.cpu_s() or 0.0) - (m0 or 0.0)
+    grader_cpu = time.process_time() - c0 + children_cpu_s() - k0
+    if mode == "dask":
+        grader_cpu += sum(cluster_client(cluster).run(time.process_time).values()) - worker_cpu0
     if result.errors:
-        raise SystemExit(f"{len(result.errors)} students could not be graded: {result.errors[0].message}")
-    calls = result.api_calls
-    ideal = calls * latency_s / jobs
-    return {"students": students, "jobs": jobs, "wall": wall, "calls": calls, "ideal": ideal,
-            "grader_cpu": grader_cpu, "moto_cpu": moto_cpu}
+        raise SystemExit(f"{mode}: {len(result.errors)} students not graded: {result.errors[0].message}")
+    return {"mode": mode, "wall": wall, "calls": result.api_calls, "grader_cpu": grader_cpu}
+
+
+_clients: dict = {}
+
+
+def cluster_client(cluster):
+    from distributed import Client
+
+    if id(cluster) not in _clients:
+        _clients[id(cluster)] = Client(cluster)
+    return _clients[id(cluster)]
+
+
+def local_cluster(threads: int):
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=2, threads_per_worker=threads, processes=True, dashboard_address=None,
+                        host="127.0.0.1")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="100,300")
-    ap.add_argument("--jobs", default="1,8,32")
+    ap.add_argument("--students", type=int, default=60)
     ap.add_argument("--latency-ms", type=float, default=50.0)
-    ap.add_argument("--budget-s", type=float, default=240.0, help="skip runs predicted to take longer")
-    ap.add_argument("--full", action="store_true", help="run everything, however long")
-    ap.add_argument("--quick", action="store_true", help="sizes 30,100 and a 60 s budget")
-    ap.add_argument("--no-notebooks", action="store_true", help="grade the accounts only")
+    ap.add_argument("--jobs", type=int, default=16, help="students at once (spread over the workers)")
+    ap.add_argument("--modes", default="w1,w2,dask")
+    ap.add_argument("--reproduce", type=int, default=0, metavar="N",
+                    help="also grade N students with --reproduce: workers 1 against a 2-worker LocalCluster")
     args = ap.parse_args()
-    if args.quick:
-        args.sizes, args.budget_s = "30,100", 60.0
-    sizes = [int(x) for x in args.sizes.split(",")]
-    jobs_list = [int(x) for x in args.jobs.split(",")]
+    os.environ["GRADER_CLIENT_HOOKS"] = "grader.demo.moto_hooks:MOTO_HOOKS"  # s3control host, path-style S3
     latency = args.latency_ms / 1000
-    notebooks = not args.no_notebooks
-
-    print(f"bench_class: {machine()}; latency {args.latency_ms:g} ms per AWS call; regions {','.join(REGIONS)}; "
-          f"notebooks {'yes' if notebooks else 'no'}")
-    with MotoClass(accounts=8) as moto, tempfile.TemporaryDirectory() as tmpdir:
+    cores = len(os.sched_getaffinity(0))
+    modes = args.modes.split(",")
+    print(f"bench_class: {machine()}; {args.students} students; {args.latency_ms:g} ms per request (proxy); "
+          f"--jobs {args.jobs}; regions {','.join(REGIONS)}")
+    with MotoClass(accounts=8) as moto, LatencyProxy(moto.url, args.latency_ms) as proxy, \
+            tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        print(f"moto server with 8 synthetic accounts built in {moto.build_s:.1f} s")
-        run(moto, tmp, 2, 2, 0.0, notebooks)  # warm-up: imports, first call of each moto service
-        cal = run(moto, tmp, 4, 1, latency, notebooks)
-        per = {k: cal[k] / 4 for k in ("wall", "calls", "grader_cpu", "moto_cpu")}
-        print(f"calibration (4 students, jobs 1): {per['calls']:.0f} calls, {per['wall']:.2f} s wall, "
-              f"{per['grader_cpu'] * 1000:.0f} ms grader CPU, {per['moto_cpu'] * 1000:.0f} ms moto CPU per student")
-        print(f"\n{'students':>8} {'jobs':>4} {'wall s':>8} {'calls':>6} {'ideal s':>8} {'wall/ideal':>10} "
-              f"{'grader CPU s':>12} {'moto CPU s':>10} {'wall/floor':>10}")
-        rows = []
-        for students in sizes:
-            for jobs in jobs_list:
-                predicted = max(students * per["wall"] / jobs, students * per["grader_cpu"],
-                                students * per["moto_cpu"])
-                if predicted > args.budget_s and not args.full:
-                    print(f"{students:>8} {jobs:>4}  skipped: predicted {predicted:.0f} s > --budget-s "
-                          f"{args.budget_s:g} (run with --full)")
-                    continue
-                r = run(moto, tmp, students, jobs, latency, notebooks)
-                rows.append(r)
-                floor = max(r["ideal"], r["grader_cpu"], r["moto_cpu"])
-                print(f"{students:>8} {jobs:>4} {r['wall']:>8.1f} {r['calls']:>6} {r['ideal']:>8.1f} "
-                      f"{r['wall'] / r['ideal']:>10.2f} {r['grader_cpu']:>12.1f} {r['moto_cpu']:>10.1f} "
-                      f"{r['wall'] / floor:>10.2f}", flush=True)
-        if rows:
-            worst = max(rows, key=lambda r: r["wall"] / r["ideal"])
-            cpu_per_call = (worst["grader_cpu"] + worst["moto_cpu"]) / worst["calls"]
-            print(f"\nCPU per AWS call (grader + moto): {cpu_per_call * 1000:.1f} ms. The waiting overlaps "
-                  f"fully only while CPU per call x jobs < latency x cores, i.e. jobs < "
-                  f"{latency * 2 / cpu_per_call:.0f} on 2 cores here; beyond that wall time is CPU time.")
+        print(f"moto server with 8 synthetic accounts built in {moto.build_s:.1f} s; proxy at {proxy.url}")
+        roster = moto.roster(tmp / "roster.csv", args.students)
+        warm = moto.roster(tmp / "warm.csv", 4)
+        cluster = local_cluster(max(1, args.jobs // 2)) if "dask" in modes or args.reproduce else None
+        try:
+            run("w2", warm, tmp / "warm-out", proxy.url, 4, False)  # moto's first calls
+            if cluster is not None:
+                run("dask", warm, tmp / "warm-dask", proxy.url, 4, False, cluster)
+            print(f"\n{'mode':>10} {'wall s':>7} {'requests':>8} {'lat. bound':>10} {'CPU bound':>9} "
+                  f"{'wall/max':>8} {'grader ms/st':>12} {'moto ms/st':>10} {'grader/moto':>11}")
+            for mode in modes:
+                m0, p0 = moto.cpu_s() or 0.0, proxy.cpu_s() or 0.0
+                r = run(mode, roster, tmp / f"out-{mode}", proxy.url, args.jobs, False, cluster)
+                moto_cpu, proxy_cpu = (moto.cpu_s() or 0.0) - m0, (proxy.cpu_s() or 0.0) - p0
+                lat_bound = r["calls"] * latency / args.jobs
+                cpu_bound = (r["grader_cpu"] + moto_cpu + proxy_cpu) / cores
+                n = args.students
+                name = {"w1": "workers 1", "w2": "workers 2", "dask": "LocalCl. 2"}[mode]
+                print(f"{name:>10} {r['wall']:>7.1f} {r['calls']:>8} {lat_bound:>10.1f} {cpu_bound:>9.1f} "
+                      f"{r['wall'] / max(lat_bound, cpu_bound):>8.2f} {r['grader_cpu'] / n * 1000:>12.0f} "
+                      f"{moto_cpu / n * 1000:>10.0f} {r['grader_cpu'] / moto_cpu:>11.2f}   "
+                      f"(proxy CPU {proxy_cpu / n * 1000:.0f} ms/st)", flush=True)
+            if args.reproduce:
+                rroster = moto.roster(tmp / "reproduce.csv", args.reproduce)
+                print(f"\n--reproduce, {args.reproduce} students:")
+                for mode in ("w1", "dask"):
+                    r = run(mode, rroster, tmp / f"repro-{mode}", proxy.url, args.jobs, True, cluster)
+                    print(f"{mode:>10} wall {r['wall']:.1f} s, grader CPU {r['grader_cpu']:.1f} s", flush=True)
+        finally:
+            for c in _clients.values():
+                c.close()
+            if cluster is not None:
+                cluster.close()
 
 
 if __name__ == "__main__":

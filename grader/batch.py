@@ -3,12 +3,13 @@ crash-safe and resumable.
 
 - Load: the rubric, the formats and the roster are validated before any AWS call (InputError,
   exit 2).
-- Grade: each student is one task on a thread pool of `jobs` workers (regions are fanned out
-  inside each student by `AccountFacts.across`). A task never raises for the student's own
+- Grade: each student is one task (grader.gradetask): on `jobs` threads in this process, in
+  worker processes (`workers`, grader.workers) or on a Dask cluster (`scheduler`,
+  grader.cluster); regions are fanned out inside each student by `AccountFacts.across`. A task never raises for the student's own
   problems: credentials that do not work, a profile that does not exist, a missing notebooks
   folder or even a grader bug while grading them become that student's report with status
   `error` and a message, and the others are graded.
-- Write: when a student finishes, their files are written atomically into
+- Write: when a student finishes, this process (the only writer) writes their files atomically into
   `students/<safe id>/`, `report.json` last: a `report.json` that exists is complete, and it
   marks the student as done. A run killed at any moment leaves only whole files.
 - Class: `index.html`, `class.json` and `grades.csv` are rebuilt at the end from the students'
@@ -24,25 +25,22 @@ are kept).
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import sys
 import time
-import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.aws.session import AwsAccess, AwsTarget
-from grader.engine import GradeRequest, error_report, grade_student
-from grader.errors import ExitCode, GraderError
-from grader.models import StudentInfo
-from grader.output import atomic_write, ensure_out_dir
-from grader.overrides import Overrides, apply_overrides, read_overrides
+from grader.errors import ExitCode, InputError
+from grader.gradetask import AccessFactory, Rendered, StudentGrader, summary_of
+from grader.output import ensure_out_dir
+from grader.overrides import read_overrides
 from grader.progress import Progress
 from grader.resume import (
-    CLASS_LINK,
     build_class,
     keep_resumed,
     remove_stale_temp_files,
@@ -59,7 +57,21 @@ DEFAULT_JOBS = 8
 # rebuilt from) and report.html (the class page links to it).
 ALWAYS = ("html", "json")
 
-AccessFactory = Callable[[AwsTarget], AwsAccess]
+DEFAULT_STUDENT_TIMEOUT_S = 600.0  # grading one student's account and notebooks takes seconds
+
+
+def default_workers() -> int:
+    """`--workers` by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_student_timeout(rubric: Rubric, reproduce: bool) -> float:
+    """The per-student time limit by default: 10 minutes, plus the rubric's sandbox bound for
+    each of the two notebooks with `--reproduce`."""
+    return DEFAULT_STUDENT_TIMEOUT_S + (2 * rubric.run_params.notebook_timeout_s if reproduce else 0.0)
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,9 @@ def run_batch(
     access_factory: AccessFactory | None = None,
     overrides: Path | str | None = None,
     reproduce: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    student_timeout: float | None = None,
 ) -> BatchResult:
     """Grade every student of `roster` into the folder `out`; see the module doc.
 
@@ -139,16 +154,31 @@ def run_batch(
     rubric before anything is graded, and applied to every student, graded now or resumed.
 
     `regions`: the command's `--regions` (None: the rubric's); a roster row's own `regions` wins.
-    `access_factory(target) -> AwsAccess` replaces how a student's AWS access is made (the
-    benchmarks inject network latency with it); by default `AwsAccess(target)`.
+    `access_factory(target) -> AwsAccess` replaces how a student's AWS access is made (tests
+    inject faults with it); by default `AwsAccess(target)`.
+
+    Where the students are graded: `workers=None` (the default of this function) in this
+    process, on `jobs` threads, without a time limit; `workers=N` in N worker processes
+    (grader.workers; `grader batch` gives the cores) with `jobs` students at once spread over
+    them; `scheduler="tcp://host:8786"` on that Dask cluster (grader.cluster). With processes or
+    a cluster, a student still running `student_timeout` seconds after it started (default
+    `default_student_timeout`) is stopped and is an `error` row naming the limit.
     """
     from reports import parse_formats
 
     started = time.perf_counter()
     if jobs < 1:
-        from grader.errors import InputError
-
         raise InputError("--jobs must be at least 1")
+    if workers is not None and workers < 1:
+        raise InputError("--workers must be at least 1")
+    if student_timeout is not None and student_timeout <= 0:
+        raise InputError("--student-timeout must be more than 0 seconds")
+    if access_factory is not None and (workers is not None or scheduler is not None):
+        raise InputError("an access_factory grades in this process: use workers=None and no scheduler")
+    if scheduler is not None:
+        from grader.extras import require_extra
+
+        require_extra("dask", "distributed", command="batch --scheduler")
     fmt = _student_formats(parse_formats(formats))
     if reproduce:
         from grader.extras import REPRODUCE_MODULES, require_extra
@@ -173,17 +203,20 @@ def run_batch(
         done = resumable(students_dir / entry.folder, entry, rubric, reproduce) if resume else None
         if done is not None:
             done = keep_resumed(done, students_dir / entry.folder, fmt, decisions, rubric_points(rubric))
-            outcomes[entry.student_id] = _outcome(entry, done, resumed=True)
+            outcomes[entry.student_id] = _outcome(entry, summary_of(done), resumed=True)
         else:
             todo.append(entry)
 
-    grader = _StudentGrader(rubric, fmt, students_dir, endpoint_url, regions, synthetic, access_factory, decisions,
-                            reproduce)
+    grader = StudentGrader(rubric, fmt, students_dir, endpoint_url, regions, synthetic, access_factory, decisions,
+                           reproduce)
+    limit = student_timeout if student_timeout is not None else default_student_timeout(rubric, reproduce)
     progress.start(len(roster.entries), resumed=len(outcomes))
     for outcome in outcomes.values():
         progress.advance(outcome)
     try:
-        for outcome in _run_pool(grader.grade, todo, jobs):
+        for entry, rendered in _graded(grader, todo, jobs, workers, scheduler, limit):
+            grader.write(entry, rendered)  # report.json last
+            outcome = _outcome(entry, rendered.summary)
             outcomes[outcome.student_id] = outcome
             progress.advance(outcome)
     except BaseException:
@@ -222,7 +255,26 @@ def _student_formats(fmt: list[str]) -> list[str]:
     return [*names, "json"]
 
 
-def _run_pool(task: Callable[[RosterEntry], Outcome], entries: list[RosterEntry], jobs: int):
+def _graded(grader: StudentGrader, todo: list[RosterEntry], jobs: int, workers: int | None, scheduler: str | None,
+            limit: float) -> Iterator[tuple[RosterEntry, Rendered]]:
+    """(entry, rendered files) for each student of `todo`, as they finish, wherever they are graded."""
+    if scheduler is not None:
+        from grader.cluster import connect, run_on_cluster
+
+        client = connect(scheduler)
+        try:
+            yield from run_on_cluster(grader, todo, client, limit)
+        finally:
+            client.close()
+    elif workers is not None and todo:
+        from grader.workers import ProcessPool
+
+        yield from ProcessPool(grader, workers, -(-jobs // workers), limit).run(todo)
+    else:
+        yield from _run_pool(lambda entry: (entry, grader.render(entry)), todo, jobs)
+
+
+def _run_pool(task: Callable[[RosterEntry], tuple[RosterEntry, Rendered]], entries: list[RosterEntry], jobs: int):
     """Yield each entry's outcome as it finishes, with at most `jobs` running. Tasks are
     submitted as workers free up, so a class of thousands holds only `jobs` tasks at once. An
     exception from a task (an internal fault: e.g. the disk is full) stops the run: pending
@@ -255,81 +307,17 @@ def _run_pool(task: Callable[[RosterEntry], Outcome], entries: list[RosterEntry]
             raise
 
 
-class _StudentGrader:
-    """Grades one roster entry and writes their files; never raises for the student's problems."""
-
-    def __init__(self, rubric: Rubric, formats: list[str], students_dir: Path, endpoint_url: str | None,
-                 regions: list[str] | None, synthetic: bool, access_factory: AccessFactory | None,
-                 overrides: Overrides | None = None, reproduce: bool = False):
-        self.rubric = rubric
-        self.formats = formats
-        self.students_dir = students_dir
-        self.endpoint_url = endpoint_url
-        self.regions = regions
-        self.synthetic = synthetic
-        self.access_factory = access_factory
-        self.overrides = overrides
-        self.reproduce = reproduce
-        self.points = rubric_points(rubric)
-
-    def request(self, entry: RosterEntry) -> GradeRequest:
-        regions = entry.regions if entry.regions is not None else self.regions
-        return GradeRequest(
-            student=StudentInfo(id=entry.student_id, name=entry.name, email=entry.email),
-            target=AwsTarget(
-                profile=entry.profile, role_arn=entry.role_arn, external_id=entry.external_id,
-                endpoint_url=self.endpoint_url,
-            ),
-            notebooks=entry.notebooks,
-            regions=list(regions) if regions is not None else None,
-            synthetic=self.synthetic,
-            reproduce=self.reproduce,
-            executed_dir=self.students_dir / entry.folder / "executed",
-        )
-
-    def grade(self, entry: RosterEntry) -> Outcome:
-        folder = self.students_dir / entry.folder
-        request = self.request(entry)
-        report = apply_overrides(self._report(entry, request, folder), self.overrides, self.points)
-        report.class_report = CLASS_LINK
-        data = report.to_dict()
-        from reports import write_student
-
-        write_student(data, folder, self.formats)  # report.json last
-        return _outcome(entry, data)
-
-    def _report(self, entry: RosterEntry, request: GradeRequest, folder: Path):
-        problem = entry.access_problem()
-        if problem:
-            return error_report(request, self.rubric, problem)
-        started = time.perf_counter()
-        try:
-            access = self.access_factory(request.target) if self.access_factory else None
-            return grade_student(request, self.rubric, access=access)
-        except GraderError as exc:  # the student's own problem: bad profile, notebooks folder...
-            return error_report(request, self.rubric, str(exc), started)
-        except Exception as exc:  # noqa: BLE001 - a grader bug on one student must not sink the class
-            logfile = folder / "grader-error.log"
-            try:
-                atomic_write(logfile, traceback.format_exc())
-                where = f" (traceback in {logfile})"
-            except OSError:
-                where = ""
-            message = f"internal error in the grader: {type(exc).__name__}: {exc}"[:400] + where
-            return error_report(request, self.rubric, message, started)
-
-
-def _outcome(entry: RosterEntry, data: dict[str, Any], *, resumed: bool = False) -> Outcome:
-    status = data.get("status") or "error"
-    percent = (data.get("score") or {}).get("percent")
+def _outcome(entry: RosterEntry, summary: dict[str, Any], *, resumed: bool = False) -> Outcome:
+    """`summary`: `grader.gradetask.summary_of(report dict)`."""
+    status = summary["status"]
     return Outcome(
         student_id=entry.student_id,
         folder=entry.folder,
         status=status,
-        percent=None if status == "error" else percent,
-        message=data.get("message"),
+        percent=None if status == "error" else summary["percent"],
+        message=summary["message"],
         resumed=resumed,
-        api_calls=0 if resumed else int((data.get("stats") or {}).get("api_calls") or 0),
+        api_calls=0 if resumed else summary["api_calls"],
     )
 
 

@@ -188,9 +188,15 @@ A row with neither profile nor role_arn is graded with the command's own credent
 @click.option("--overrides", type=click.Path(path_type=Path),
               help="A TA's decisions (overrides.csv: student_id,item_id,status,points,note,by), applied on every run.")
 @click.option("--reproduce", is_flag=True, help=REPRODUCE_HELP)
-def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions, overrides, reproduce):
+@click.option("--workers", type=click.IntRange(0, 1024),
+              help="Worker processes grading students (default: the cores; 0: in this process, no time limit).")
+@click.option("--scheduler", metavar="ADDRESS", help="Grade on this Dask cluster (tcp://host:8786) instead; the 'dask' extra.")
+@click.option("--student-timeout", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Stop a student still being graded after this long: an error row (default 600, more with --reproduce).")
+def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions, overrides, reproduce, workers,
+          scheduler, student_timeout):
     from grader import terminal
-    from grader.batch import run_batch, summary_lines
+    from grader.batch import default_workers, run_batch, summary_lines
     from grader.output import check_out_dir
     from grader.roster import read_roster
     from reports import parse_formats
@@ -199,7 +205,9 @@ def batch(roster, rubric_ref, out, jobs, resume, formats, endpoint_url, regions,
     roster = read_roster(roster)  # a bad roster leaves --out untouched
     check_out_dir(out, ("index.html", "class.json", "grades.csv", "students"), create=False)
     result = run_batch(roster, rubric_ref=rubric_ref, out=out, jobs=jobs, resume=resume, formats=formats,
-                       endpoint_url=endpoint_url, regions=_regions(regions), overrides=overrides, reproduce=reproduce)
+                       endpoint_url=endpoint_url, regions=_regions(regions), overrides=overrides, reproduce=reproduce,
+                       workers=default_workers() if workers is None else (workers or None),  # 0: in this process
+                       scheduler=scheduler, student_timeout=student_timeout)
     terminal.echo("\n".join(summary_lines(result)))
     sys.exit(result.exit_code)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-import grader.batch as batch
+import grader.gradetask as gradetask
 from grader.aws.session import AwsAccess
 from grader.batch import run_batch
 from grader.cli import main
@@ -207,7 +207,7 @@ class FakeGrader:
 @pytest.fixture
 def fake(monkeypatch):
     grader = FakeGrader()
-    monkeypatch.setattr(batch, "grade_student", grader)
+    monkeypatch.setattr(gradetask, "grade_student", grader)
     return grader
 
 
@@ -260,7 +260,7 @@ def test_resume_without_earlier_run_grades_everyone(fake, tmp_path):
 
 
 def test_a_grader_bug_on_one_student_is_that_students_error(monkeypatch, tmp_path):
-    monkeypatch.setattr(batch, "grade_student", FakeGrader(bug_for=("s02",)))
+    monkeypatch.setattr(gradetask, "grade_student", FakeGrader(bug_for=("s02",)))
     result = run_batch(simple_roster(tmp_path, 3), out=tmp_path / "out", progress=quiet())
     by_id = {o.student_id: o for o in result.outcomes}
     assert [sid for sid, o in by_id.items() if o.graded] == ["s01", "s03"]
@@ -271,18 +271,16 @@ def test_a_grader_bug_on_one_student_is_that_students_error(monkeypatch, tmp_pat
 
 
 def test_an_internal_fault_stops_the_run_with_exit_3_and_keeps_what_was_written(fake, tmp_path, monkeypatch, capsys):
-    import reports
+    real_write = gradetask.atomic_write
 
-    real_write = reports.write_student
-
-    def write_student(report, folder, formats):
-        if report["student"]["id"] == "s03":
+    def atomic_write(path, data):
+        if Path(path).parent.name == "s03":
             raise OSError(28, "No space left on device")
-        return real_write(report, folder, formats)
+        return real_write(path, data)
 
-    monkeypatch.setattr(reports, "write_student", write_student)
+    monkeypatch.setattr(gradetask, "atomic_write", atomic_write)
     out = tmp_path / "out"
-    code = main(["batch", str(simple_roster(tmp_path, 5)), "--out", str(out), "--jobs", "1"])
+    code = main(["batch", str(simple_roster(tmp_path, 5)), "--out", str(out), "--jobs", "1", "--workers", "0"])
     err = capsys.readouterr().err
     assert code == 3
     assert "grader: internal error: OSError: [Errno 28] No space left on device (traceback in" in err
@@ -293,7 +291,7 @@ def test_an_internal_fault_stops_the_run_with_exit_3_and_keeps_what_was_written(
 
 def test_progress_and_summary_in_a_non_terminal(fake, tmp_path, capsys):
     out = tmp_path / "out"
-    code = main(["batch", str(simple_roster(tmp_path, 3)), "--out", str(out)])
+    code = main(["batch", str(simple_roster(tmp_path, 3)), "--out", str(out), "--workers", "0"])
     captured = capsys.readouterr()
     assert code == 0
     lines = captured.err.strip().splitlines()
@@ -307,7 +305,7 @@ def test_progress_and_summary_in_a_non_terminal(fake, tmp_path, capsys):
 
 
 def test_progress_lines_for_errors(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "grade_student", FakeGrader(bug_for=("s01",)))
+    monkeypatch.setattr(gradetask, "grade_student", FakeGrader(bug_for=("s01",)))
     stream = io.StringIO()
     run_batch(simple_roster(tmp_path, 1), out=tmp_path / "out", progress=Progress(stream))
     assert stream.getvalue().startswith("[1/1] s01 error: internal error in the grader: KeyError")

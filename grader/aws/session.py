@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import boto3
+import botocore.client
 import botocore.exceptions
 import botocore.session
 from botocore import UNSIGNED
@@ -93,6 +94,31 @@ def shared_loader() -> SharedLoader:
     return _LOADER
 
 
+class _ClassCachingCreator(botocore.client.ClientCreator):
+    """botocore's ClientCreator, except that a client class is built once per service and API
+    version for the sessions of `new_session`, not once per client: building one defines a
+    method per operation (hundreds for SageMaker or EC2) and was a third of a client's cost.
+    The class only holds those methods; everything a client carries (credentials, endpoint,
+    event handlers, the guard) is per client as before. Sessions not made by `new_session` get
+    botocore's own behaviour."""
+
+    _classes: dict[tuple[str, str], type] = {}
+    _lock = threading.Lock()
+
+    def _create_client_class(self, service_name, service_model):
+        if not getattr(self._event_emitter, "_grader_session", False):
+            return super()._create_client_class(service_name, service_model)
+        key = (service_name, service_model.api_version)
+        with self._lock:
+            cls = self._classes.get(key)
+            if cls is None:
+                cls = self._classes[key] = super()._create_client_class(service_name, service_model)
+        return cls
+
+
+botocore.client.ClientCreator = _ClassCachingCreator  # botocore.session looks it up at each client
+
+
 class ClientHooks:
     """Adjustments of the clients for an endpoint that is not AWS. This base changes nothing.
 
@@ -138,6 +164,7 @@ def new_session(**kwargs) -> boto3.Session:
     """A boto3 Session that shares the process's botocore data loader (read-only JSON models)."""
     core = botocore.session.get_session()
     core.register_component("data_loader", _LOADER)
+    core.get_component("event_emitter")._grader_session = True  # its client classes are cached
     session = boto3.Session(botocore_session=core, **kwargs)
     with _LOADER._lock:  # boto3 appended its data folder once more: keep one copy of each path
         _LOADER._search_paths[:] = list(dict.fromkeys(_LOADER._search_paths))
@@ -165,6 +192,7 @@ class AwsAccess:
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str, bool, str | None], object] = {}
         self._identity: dict[str, Any] | None = None
+        self._credentials: dict[str, str] = {}  # an assumed role's, given to each client
         self.operations: Counter[tuple[str, str]] = Counter()
         self.config = Config(
             retries={"mode": "standard", "max_attempts": max_attempts},
@@ -199,11 +227,10 @@ class AwsAccess:
             raise AccessError(f"cannot assume role {t.role_arn}: no AWS credentials found") from None
         except botocore.exceptions.BotoCoreError as exc:
             raise AccessError(f"cannot assume role {t.role_arn}: {exc}") from None
-        return new_session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
+        # the same session, the role's credentials given to each client (no second session)
+        self._credentials = {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+                             "aws_session_token": creds["SessionToken"]}
+        return base
 
     # -- clients -----------------------------------------------------------------------------
     def _record(self, model, **_kwargs) -> None:
@@ -216,7 +243,8 @@ class AwsAccess:
         extra = self.hooks.config(self, service, operation)
         if extra is not None:
             config = config.merge(extra)
-        client = session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=config)
+        creds = {} if unsigned else self._credentials
+        client = session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=config, **creds)
         events = client.meta.events
         events.register_first("before-call", refuse_writes)
         events.register("before-call", self._record)
@@ -254,6 +282,18 @@ class AwsAccess:
                 reason, _ = describe_error(exc)
                 raise AccessError(f"cannot reach the AWS account: {reason}") from None
         return self._identity
+
+    def frozen_credentials(self) -> tuple[str, str, str | None] | None:
+        """(access key id, secret key, session token) the signed clients use (an assumed role's,
+        else the session's), or None when there are none."""
+        if self._credentials:
+            c = self._credentials
+            return c["aws_access_key_id"], c["aws_secret_access_key"], c.get("aws_session_token")
+        found = self.session.get_credentials()
+        if found is None:
+            return None
+        frozen = found.get_frozen_credentials()
+        return frozen.access_key, frozen.secret_key, frozen.token
 
     @property
     def account_id(self) -> str | None:

@@ -163,7 +163,8 @@ def class_run(moto_url, tmp_path_factory):
         logging.getLogger().addHandler(log)
         try:
             with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
-                codes["batch"] = main(["batch", str(roster), "--out", str(out), "--jobs", "2", "--endpoint-url",
+                codes["batch"] = main(["batch", str(roster), "--out", str(out), "--jobs", "2", "--workers", "0",
+                                       "--endpoint-url",
                                        moto_url, "--format", "json,html,csv,junit,md,gradescope"])
                 codes["check"] = main([
                     "check", "--student", ids["hostile"], "--name", "<b>bold</b>", "--role-arn",

@@ -109,8 +109,8 @@ def capture_credentials(mp) -> list[tuple[str, str, str | None]]:
 
     def capturing(self):
         session = original(self)
-        frozen = session.get_credentials().get_frozen_credentials()
-        credentials.append((frozen.access_key, frozen.secret_key, frozen.token))
+        self.session = session
+        credentials.append(self.frozen_credentials())
         return session
 
     mp.setattr(session_mod.AwsAccess, "_make_session", capturing)

@@ -1,0 +1,227 @@
+"""`grader batch --workers N`: students graded in N worker processes, each grading a few at once
+on threads; the batch's own process hands out the students and writes every file.
+
+Why processes: Python code in one process runs on one core at a time, and grading is mostly
+Python (botocore builds and parses every request). N processes use N cores.
+
+- Hand-out: each worker holds at most `slots` students at once (the run's `--jobs` spread over
+  the workers); a worker that finishes one gets the next, so a class of thousands is never
+  queued in memory twice.
+- Results: a worker grades and renders a student's files in memory and sends them back; the
+  parent writes them (atomically, report.json last) as they arrive. Only one process writes the
+  output folder, so a worker killed at any moment cannot leave a half-written student.
+- Time limit: a student still being graded `limit_s` after it was handed out is stopped: its
+  worker (and anything the worker started, e.g. a credential helper or a sandbox kernel, all in
+  the worker's own process group) is killed, the student becomes an `error` row naming the
+  limit, the worker's other students are handed out again, and a fresh worker takes its place.
+- A worker that dies (killed, out of memory, a crash in a C library): its students are handed
+  out again; a student whose grading has killed its worker `retries + 1` times becomes an
+  `error` row saying so. No student is lost or written twice.
+- A worker whose parent dies (e.g. SIGKILL of the batch) sees its pipe close and kills its
+  own process group: nothing is left running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+
+from grader.gradetask import Rendered, StudentGrader
+from grader.roster import RosterEntry
+
+log = logging.getLogger("grader.workers")
+
+DEFAULT_RETRIES = 1  # a student whose grading killed its worker is tried once more
+
+
+def time_limit_message(limit_s: float) -> str:
+    return (f"not graded: still running after the per-student time limit of {limit_s:g} s "
+            "(--student-timeout); the grading was stopped")
+
+
+def died_message(code: int | None, times: int) -> str:
+    how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+    return f"not graded: the grading process stopped ({how}) while grading this student, {times} time(s)"
+
+
+# -- the worker side ---------------------------------------------------------------------------
+
+
+def _worker_main(conn: Connection, grader: StudentGrader, slots: int) -> None:
+    """A worker process: grade the students sent on `conn`, `slots` at once, send back files."""
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)  # its own group: killing it takes its children (credential helpers, kernels)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    send_lock = threading.Lock()
+
+    def grade(entry: RosterEntry) -> None:
+        try:
+            rendered = grader.render(entry)
+        except Exception as exc:  # noqa: BLE001 - e.g. a renderer bug: this student's error row
+            rendered = grader.error(entry, f"internal error in the grader: {type(exc).__name__}: {exc}"[:400])
+        with send_lock:
+            conn.send(("done", entry.student_id, rendered))
+
+    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="grader-student") as pool:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):  # the parent is gone: take everything we started with us
+                os.killpg(os.getpgid(0), signal.SIGKILL)
+                return
+            if message[0] == "stop":
+                break
+            pool.submit(grade, message[1])
+    conn.close()
+
+
+# -- the parent side ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    proc: multiprocessing.process.BaseProcess
+    conn: Connection
+    running: dict[str, tuple[RosterEntry, float]] = field(default_factory=dict)
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:  # not (yet) its own group leader
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+class ProcessPool:
+    """Grade entries in `workers` processes of `slots` threads each; see the module doc."""
+
+    def __init__(self, grader: StudentGrader, workers: int, slots: int, limit_s: float | None,
+                 retries: int = DEFAULT_RETRIES):
+        self.grader = grader
+        self.workers = workers
+        self.slots = max(1, slots)
+        self.limit_s = limit_s
+        self.retries = retries
+        self.ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
+        self.pool: list[_Worker] = []
+        self.deaths: dict[str, int] = {}
+
+    def _start(self) -> _Worker:
+        parent, child = self.ctx.Pipe()
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.grader, self.slots),
+                                name="grader-worker", daemon=True)
+        proc.start()
+        child.close()
+        worker = _Worker(proc, parent)
+        self.pool.append(worker)
+        return worker
+
+    def run(self, entries: list[RosterEntry]) -> Iterator[tuple[RosterEntry, Rendered]]:
+        """Yield (entry, rendered files) for every entry, once each, as they finish."""
+        queue = deque(entries)
+        try:
+            for _ in range(min(self.workers, -(-len(entries) // self.slots))):
+                self._start()
+            while queue or any(w.running for w in self.pool):
+                self._hand_out(queue)
+                yield from self._collect(queue)
+                yield from self._enforce_limit(queue)
+            for w in self.pool:
+                with contextlib.suppress(OSError):
+                    w.conn.send(("stop",))
+            for w in self.pool:
+                w.proc.join(10)
+        finally:
+            for w in self.pool:
+                if w.proc.is_alive() or not w.conn.closed:
+                    w.kill()
+            self.pool.clear()
+
+    def _hand_out(self, queue: deque) -> None:
+        while queue:
+            free = [w for w in self.pool if len(w.running) < self.slots]
+            if not free:
+                if len(self.pool) < self.workers:
+                    free = [self._start()]
+                else:
+                    return
+            worker = min(free, key=lambda w: len(w.running))
+            entry = queue.popleft()
+            worker.running[entry.student_id] = (entry, time.monotonic())
+            try:
+                worker.conn.send(("grade", entry))
+            except OSError:  # it died since the last look: `_collect` hands its students out again
+                del worker.running[entry.student_id]
+                queue.appendleft(entry)  # never reached it: not counted against the student
+                return
+
+    def _collect(self, queue: deque) -> Iterator[tuple[RosterEntry, Rendered]]:
+        waits = [w.conn for w in self.pool] + [w.proc.sentinel for w in self.pool]
+        ready = set(wait(waits, timeout=self._next_deadline()))
+        for worker in list(self.pool):
+            if worker.conn in ready:
+                try:
+                    while worker.conn.poll():
+                        _kind, sid, rendered = worker.conn.recv()
+                        entry, _started = worker.running.pop(sid)
+                        yield entry, rendered
+                except (EOFError, OSError):
+                    pass
+            if worker.proc.sentinel in ready or not worker.proc.is_alive():
+                yield from self._lost(worker, queue)
+
+    def _lost(self, worker: _Worker, queue: deque) -> Iterator[tuple[RosterEntry, Rendered]]:
+        """A worker died: hand its students out again, or make them error rows past the retries."""
+        try:  # what it sent before it died is still in the pipe
+            while worker.running and worker.conn.poll():
+                _kind, sid, rendered = worker.conn.recv()
+                yield worker.running.pop(sid)[0], rendered
+        except (EOFError, OSError):
+            pass
+        worker.proc.join(5)
+        code = worker.proc.exitcode
+        self.pool.remove(worker)
+        worker.kill()
+        log.warning("a grading worker stopped (exit code %s) with %d student(s)", code, len(worker.running))
+        for sid, (entry, _started) in worker.running.items():
+            self.deaths[sid] = self.deaths.get(sid, 0) + 1
+            if self.deaths[sid] > self.retries:
+                yield entry, self.grader.error(entry, died_message(code, self.deaths[sid]))
+            else:
+                queue.appendleft(entry)
+
+    def _enforce_limit(self, queue: deque) -> Iterator[tuple[RosterEntry, Rendered]]:
+        if self.limit_s is None:
+            return
+        now = time.monotonic()
+        for worker in list(self.pool):
+            late = [sid for sid, (_e, started) in worker.running.items() if now - started > self.limit_s]
+            if not late:
+                continue
+            self.pool.remove(worker)
+            worker.kill()
+            for sid, (entry, _started) in worker.running.items():
+                if sid in late:
+                    yield entry, self.grader.error(entry, time_limit_message(self.limit_s))
+                else:  # graded alongside a stuck student: not their fault, hand out again
+                    queue.appendleft(entry)
+
+    def _next_deadline(self) -> float:
+        if self.limit_s is None:
+            return 1.0
+        starts = [started for w in self.pool for _e, started in w.running.values()]
+        if not starts:
+            return 1.0
+        return max(0.0, min(1.0, min(starts) + self.limit_s - time.monotonic() + 0.01))

@@ -1,0 +1,125 @@
+"""`grader batch --workers N`: real worker processes grading over HTTP against the moto server
+(it runs in this process, so slowing it here slows what the workers see)."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.batch import run_batch
+from grader.demo.scenario import Scenario
+from tests.test_batch import quiet, role_row, write_roster
+
+REGIONS = ["us-east-2"]
+
+
+def verdicts(out: Path) -> dict[str, tuple]:
+    """Per student: status, percent and every item's status and points (what grading decided)."""
+    klass = json.loads((out / "class.json").read_text())
+    found = {}
+    for row in klass["students"]:
+        sid = row["student"]["id"]
+        report = json.loads((out / "students" / sid / "report.json").read_text())
+        items = tuple((i["id"], i["status"], i["points"]) for i in report["items"])
+        found[sid] = (report["status"], report["score"]["percent"], items)
+    return found
+
+
+def class_roster(build, tmp_path: Path, n: int) -> Path:
+    accounts = [build(Scenario()), build(Scenario(configs_left=("us-east-2",)))]
+    return write_roster(tmp_path / "roster.csv", [role_row(f"s{i:02d}", accounts[i % 2]) for i in range(1, n + 1)])
+
+
+def test_two_workers_give_the_verdicts_of_one_and_of_the_threads(build, moto_url, tmp_path):
+    roster = class_roster(build, tmp_path, 4)
+    runs = {}
+    for label, workers in (("threads", None), ("one", 1), ("two", 2)):
+        result = run_batch(roster, out=tmp_path / label, endpoint_url=moto_url, regions=REGIONS, jobs=4,
+                           workers=workers, progress=quiet())
+        assert result.graded == 4 and result.exit_code == 0
+        runs[label] = verdicts(tmp_path / label)
+    assert runs["one"] == runs["two"] == runs["threads"]
+    assert {v[0] for v in runs["two"].values()} == {"pass", "fail"}  # s02, s04 left endpoint configs
+    assert runs["two"]["s01"] != runs["two"]["s02"]
+
+
+def stuck_profile(tmp_path: Path, monkeypatch) -> None:
+    """An AWS profile whose credential helper never answers (like one waiting for an MFA code)."""
+    config = tmp_path / "aws-config"
+    config.write_text("[profile stuck]\ncredential_process = sleep 300\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+
+
+def sleeps_running() -> list[str]:
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.strip() == "sleep 300"]
+
+
+def test_a_student_past_the_time_limit_is_an_error_row_naming_it_and_the_others_are_graded(
+        build, moto_url, tmp_path, monkeypatch):
+    stuck_profile(tmp_path, monkeypatch)
+    good = build(Scenario())
+    roster = write_roster(tmp_path / "roster.csv", [
+        role_row("s01", good), {"student_id": "s02", "name": "Stuck", "profile": "stuck"},
+        role_row("s03", good), role_row("s04", good)])
+    started = time.monotonic()
+    result = run_batch(roster, out=tmp_path / "out", endpoint_url=moto_url, regions=REGIONS, jobs=2, workers=1,
+                       student_timeout=12, progress=quiet())
+    by_id = {o.student_id: o for o in result.outcomes}
+    assert time.monotonic() - started < 60
+    assert by_id["s02"].status == "error"
+    assert "per-student time limit of 12 s (--student-timeout)" in by_id["s02"].message
+    assert all(by_id[s].graded for s in ("s01", "s03", "s04"))  # s01 or s03 shared the killed worker
+    assert result.exit_code == 1
+    report = json.loads((tmp_path / "out" / "students" / "s02" / "report.json").read_text())
+    assert report["status"] == "error" and "time limit" in report["message"]
+    assert not sleeps_running()  # the credential helper died with its worker
+
+
+@pytest.fixture
+def slow_identity(monkeypatch):
+    import moto.sts.responses as sts_responses
+
+    real = sts_responses.TokenResponse.get_caller_identity
+
+    def slow(self, *args, **kwargs):
+        time.sleep(0.5)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(sts_responses.TokenResponse, "get_caller_identity", slow)
+
+
+def test_a_worker_killed_mid_run_loses_and_duplicates_no_student(build, moto_url, tmp_path, slow_identity):
+    n = 8
+    roster = class_roster(build, tmp_path, n)
+    out = tmp_path / "out"
+    box = {}
+    runner = threading.Thread(target=lambda: box.setdefault("result", run_batch(
+        roster, out=out, endpoint_url=moto_url, regions=REGIONS, jobs=4, workers=2, progress=quiet())))
+    runner.start()
+    deadline = time.monotonic() + 90
+    while len(list(out.glob("students/*/report.json"))) < 2:
+        assert time.monotonic() < deadline and runner.is_alive()
+        time.sleep(0.02)
+    victim = next(p for p in multiprocessing.active_children() if p.name == "grader-worker")
+    os.kill(victim.pid, signal.SIGKILL)
+    runner.join(120)
+    result = box["result"]
+
+    assert result.graded == n and result.exit_code == 0  # the killed worker's students were graded again
+    ids = [f"s{i:02d}" for i in range(1, n + 1)]
+    klass = json.loads((out / "class.json").read_text())
+    assert [s["student"]["id"] for s in klass["students"]] == ids
+    for sid in ids:
+        report = json.loads((out / "students" / sid / "report.json").read_text())
+        assert report["student"]["id"] == sid and report["status"] in ("pass", "fail")
+    assert not list(out.rglob("*.tmp"))
+    assert not [p for p in multiprocessing.active_children() if p.name == "grader-worker"]
