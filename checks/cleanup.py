@@ -85,7 +85,7 @@ def cleanup_endpoints(ctx: Context, params: EndpointParams) -> CheckResult:
         return because(res, "live-endpoint", how)
     if scan.unreadable:
         return cannot_tell("endpoints", scan.unreadable_named(), evidence)
-    return passed(f"No SageMaker endpoint exists in the {len(scan.regions)} regions scanned.", **evidence)
+    return passed(f"No SageMaker endpoint exists in the {_regions(scan.regions)} scanned.", **evidence)
 
 
 def _with_instance_types(account: Account, left: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -113,6 +113,10 @@ def _with_instance_types(account: Account, left: list[tuple[str, dict[str, Any]]
             entry["instance_types_unknown"] = f"not looked up (only the first {MAX_ENDPOINTS_DESCRIBED} endpoints)"
         out.append(entry)
     return out
+
+
+def _regions(regions: list[str]) -> str:
+    return "region" if len(regions) == 1 else f"{len(regions)} regions"
 
 
 def _add_cost(entry: dict[str, Any], created: Any, prices: dict[str, float]) -> None:
@@ -160,7 +164,7 @@ def cleanup_endpoint_configs(ctx: Context, params: Params) -> CheckResult:
                       endpoint_configs=listed, endpoint_configs_total=len(left), **evidence)
     if scan.unreadable:
         return cannot_tell("endpoint configurations", scan.unreadable_named(), evidence)
-    return passed(f"No endpoint configuration exists in the {len(scan.regions)} regions scanned.", **evidence)
+    return passed(f"No endpoint configuration exists in the {_regions(scan.regions)} scanned.", **evidence)
 
 
 @check(

@@ -333,7 +333,7 @@ def summary_lines(result: BatchResult) -> list[str]:
         graded = [o.percent for o in result.outcomes if o.graded and o.percent is not None]
         mean = round(statistics.fmean(graded), 1) if graded else None
     lines = [
-        f"graded {result.graded} of {n} students"
+        f"graded {result.graded} of {n} student{'' if n == 1 else 's'}"
         + (f" ({result.resumed} from an earlier run)" if result.resumed else "")
         + f"; could not be graded: {len(errors)}"
         + (f"; mean score {mean:.1f}%" if mean is not None else "")
