@@ -82,6 +82,13 @@ _ACC_HINT = re.compile(r"acc", re.IGNORECASE)
 _ACC_HINT_SKIP = re.compile(r"balanced|train|baseline|dummy|cross|cv_", re.IGNORECASE)
 
 
+def _impossible(cell: CodeCell) -> bool:
+    """Outputs Jupyter cannot have produced: under a cell with no code that never ran. They are no
+    results. (Outputs under placeholder code that did run are still read, and flagged by the
+    `*-executed` items: execution.no_code.)"""
+    return cell.outputs_without_code and cell.execution_count is None
+
+
 def predictor_types(nb: Notebook) -> tuple[tuple[str, Place], ...]:
     """Every `predictor_type` the code sets, with its cell (comments ignored)."""
     return tuple((m.group(2), nb.place(c, "code")) for c in nb.code_cells for m in _PREDICTOR.finditer(c.code))
@@ -236,7 +243,7 @@ def classification_metrics(nb: Notebook) -> ClassificationMetrics:
     reports_found: list[tuple[ClassificationReport, Place]] = []
     cm_vars = _cm_variables(nb)
     for cell in nb.cells:
-        if not cell.outputs or not cell.holds_code or _training_only(cell.code):
+        if not cell.outputs or _impossible(cell) or _training_only(cell.code):
             continue
         cm_cell = _is_cm_cell(cell, cm_vars)
         flipped = _flipped_hint(cell.code) if cm_cell else False
@@ -312,7 +319,7 @@ def regression_metrics(nb: Notebook) -> RegressionMetrics:
     rmse: list[tuple[Found, Place]] = []
     r2: list[tuple[Found, Place]] = []
     for cell in nb.cells:
-        if not cell.holds_code:  # outputs with no code behind them are no results (execution.no_code)
+        if _impossible(cell):
             continue
         for out in cell.outputs:
             text = _texts(out)

@@ -99,7 +99,8 @@ def read_notebook(path: Path, role: str = "", expected_name: str = "", folder: P
     "outside-link"), and the evidence shows the real target either way."""
     nb = Notebook(role=role, expected_name=expected_name or path.name, path=path)
     try:
-        _check_link(nb, path, folder)
+        if path.is_file() or path.is_dir():  # else _read_bytes says what it is (a device, a FIFO...)
+            _check_link(nb, path, folder)
         data = _read_bytes(path)
         _fill(nb, parse_json(data))
     except _Bad as exc:
