@@ -35,6 +35,17 @@ from grader.errors import AccessError, InputError, ReadOnlyViolation
 
 GLOBAL_REGION = "us-east-1"
 HOOKS_VARIABLE = "GRADER_CLIENT_HOOKS"
+
+# With --endpoint-url (a moto server, a proxy, any endpoint that is not AWS's own host names), the
+# host cannot carry a bucket name or an account id: S3 is addressed by path, and the account id
+# that S3 Control's endpoint rules put in front of the host (`<account>.<endpoint>`) is removed
+# before the request is sent.
+CUSTOM_ENDPOINT_CONFIG = {"s3": Config(s3={"addressing_style": "path"})}
+_ACCOUNT_HOST = re.compile(r"^(https?://)\d{12}\.")
+
+
+def _strip_account_host(request: Any, **_kwargs: Any) -> None:
+    request.url = _ACCOUNT_HOST.sub(r"\1", request.url)
 # AWS's documented formats (IAM role ARN, STS ExternalId): checked before anything is sent.
 # AWS's formats (IAM and STS references), ASCII only, matched whole (`fullmatch`: no trailing
 # newline slips through `$`): the three partitions a role can live in, a 12-digit account, an
@@ -240,6 +251,8 @@ class AwsAccess:
     def _new_client(self, session: boto3.Session, service: str, region: str, unsigned: bool = False,
                     operation: str | None = None):
         config = self.config.merge(Config(signature_version=UNSIGNED)) if unsigned else self.config
+        if self.endpoint_url and service in CUSTOM_ENDPOINT_CONFIG:  # a local endpoint or proxy, not AWS's names
+            config = config.merge(CUSTOM_ENDPOINT_CONFIG[service])
         extra = self.hooks.config(self, service, operation)
         if extra is not None:
             config = config.merge(extra)
@@ -248,6 +261,8 @@ class AwsAccess:
         events = client.meta.events
         events.register_first("before-call", refuse_writes)
         events.register("before-call", self._record)
+        if self.endpoint_url and service == "s3control":
+            events.register("before-send.s3-control", _strip_account_host)
         self.hooks.install(self, service, client, unsigned=unsigned)
         return client
 

@@ -4,11 +4,9 @@
 `AwsAccess` of the demo and the tests gets them; tests may also pass `AwsAccess(client_hooks=MOTO_HOOKS)`.
 The grading path never imports this module.
 
-With a moto server (an endpoint URL):
+With a moto server (an endpoint URL; path-style S3 and no S3 Control host prefix are the AWS
+layer's own rule for any --endpoint-url, grader.aws.session.CUSTOM_ENDPOINT_CONFIG):
 
-- S3 path-style addressing: a bucket name cannot be a subdomain of 127.0.0.1.
-- S3 Control prefixes the host with the account id (the model's host prefix); 127.0.0.1 cannot
-  resolve `<account>.127.0.0.1`, so the prefix is removed.
 - moto keeps a bucket namespace per account and files an unsigned request under its default
   account; the anonymous GET of `s3-public-object` names the graded account in `x-moto-account-id`.
 
@@ -20,34 +18,24 @@ Always (the server and in-process moto):
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from botocore.config import Config
 
 from grader.aws.session import AwsAccess, ClientHooks
 
-_ACCOUNT_HOST = re.compile(r"^(https?://)\d{12}\.")
 SINGLE_ATTEMPT = {("sagemaker", "ListApps")}
-
-
-def _strip_account_host(request: Any, **_kwargs: Any) -> None:
-    request.url = _ACCOUNT_HOST.sub(r"\1", request.url)
 
 
 class MotoHooks(ClientHooks):
     def config(self, access: AwsAccess, service: str, operation: str | None) -> Config | None:
         if (service, operation) in SINGLE_ATTEMPT:
             return Config(retries={"mode": "standard", "max_attempts": 1})
-        if service == "s3" and access.endpoint_url:
-            return Config(s3={"addressing_style": "path"})
         return None
 
     def install(self, access: AwsAccess, service: str, client: Any, *, unsigned: bool) -> None:
         if not access.endpoint_url:
             return  # in-process moto (mock_aws) answers AWS's own host names
-        if service == "s3control":
-            client.meta.events.register("before-send.s3-control", _strip_account_host)
         if service == "s3" and unsigned:
             def name_account(request: Any, **_kwargs: Any) -> None:
                 if access.account_id:
