@@ -424,3 +424,13 @@ def test_resume_regrades_when_a_threshold_changes_and_reports_show_effective_par
     assert second["status"] == "fail" and second["params"]["min_accuracy"] == 0.99
     html = (out / "students" / "s01" / "report.html").read_text()
     assert "min_accuracy=0.99" in html
+
+
+def test_an_unreachable_endpoint_is_named_in_the_students_row(tmp_path):
+    from grader.demo.moto_env import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    roster = write_roster(tmp_path / "roster.csv", [{"student_id": "s01"}])
+    result = run_batch(roster, out=tmp_path / "out", endpoint_url=url, progress=quiet())
+    (outcome,) = result.outcomes
+    assert outcome.status == "error" and url in (outcome.message or ""), outcome.message

@@ -50,7 +50,9 @@ def describe_error(exc: BaseException) -> tuple[str, str | None]:
     if isinstance(exc, botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectTimeoutError):
         return f"the service timed out ({type(exc).__name__})", "Timeout"  # before ConnectionError: a subclass
     if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionError):
-        return f"the service could not be reached ({type(exc).__name__})", "ConnectionError"
+        url = str(getattr(exc, "kwargs", {}).get("endpoint_url") or "").split("?", 1)[0]
+        at = f" at {url}" if url else ""
+        return f"the service could not be reached{at} ({type(exc).__name__})", "ConnectionError"
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return f"{type(exc).__name__}: {exc}", type(exc).__name__
     return f"{type(exc).__name__}: {exc}", type(exc).__name__
