@@ -15,7 +15,7 @@ from pydantic import Field
 
 from checks._common import Params, because, result
 from grader.context import Context
-from grader.models import CheckResult, Review, ReviewKind, Status
+from grader.models import CheckResult, Status
 from grader.registry import check
 
 STEP = "Re-run your notebook from the top (Kernel > Restart Kernel and Run All Cells) and hand in exactly what it prints"
@@ -41,7 +41,7 @@ def _judged(ctx: Context, role: str, params: ReproducedParams) -> CheckResult:
     verdict = verdict_for(run, Tolerances(**params.model_dump()))
     res = result(Status(verdict.status), verdict.message, **verdict.evidence)
     if verdict.review is not None and verdict.status == "fail":
-        res = res.model_copy(update={"review": Review(kind=ReviewKind.NOT_REPRODUCED, reason=verdict.review.reason)})
+        res = res.model_copy(update={"review": verdict.review})
     if res.review is not None:
         res = because(res, "edited-output",
                       f"{STEP}; never edit an output by hand. If you believe the grader is wrong, say so to your TA.")

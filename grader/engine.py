@@ -97,7 +97,7 @@ def evaluate(rubric: Rubric, ctx: Context) -> list[ItemResult]:
 
 
 def run_check(spec, ctx: Context, params) -> CheckResult:
-    missing = [need for need in spec.needs if not _has_input(ctx, need)]
+    missing = [need for need in spec.needs if not ctx.given(need)]
     if missing:
         return CheckResult(status=Status.SKIP, message=messages.not_graded(missing))
     try:
@@ -123,9 +123,6 @@ def run_check(spec, ctx: Context, params) -> CheckResult:
         raise TypeError(f"check {spec.id} returned {type(result).__name__}, not CheckResult")
     return result
 
-
-def _has_input(ctx: Context, need: str) -> bool:
-    return ctx.given(need)
 
 
 def grade_student(
@@ -203,7 +200,7 @@ STUDENT_INPUTS = ("aws", "notebooks")
 def _missing_inputs(rubric: Rubric, ctx: Context) -> list[str]:
     """The inputs some item needs that were not given (the report is then incomplete)."""
     needs = dict.fromkeys(need for item in rubric.bound for need in item.spec.needs if need in STUDENT_INPUTS)
-    return [need for need in needs if not _has_input(ctx, need)]
+    return [need for need in needs if not ctx.given(need)]
 
 
 def _stats(access: AwsAccess | None, started: float) -> dict[str, Any]:

@@ -23,7 +23,7 @@ _API = {
     "run_execute": "command", "reproduce": "command", "verdicts_for": "command", "verdict_for": "command",
     "execute_submission": "execute", "execute_notebook": "execute", "DEFAULT_SEEDS": "execute",
     "Limits": "sandbox", "Isolation": "sandbox", "network_namespace": "sandbox",
-    "Tolerances": "judge", "Verdict": "judge", "Review": "judge", "ITEMS": "judge", "judge": "judge",
+    "Tolerances": "judge", "Verdict": "judge", "ITEMS": "judge", "judge": "judge",
     "NotebookRun": "results", "SubmissionRun": "results", "RunStatus": "results", "CellError": "results",
     "SeedRun": "results", "Split": "results", "Durations": "results",
 }

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from grader.models import Review, ReviewKind
 from grader.reproduce.results import NotebookRun, RunStatus
 
 ITEMS = {"credit": "nb-credit-reproduced", "rainfall": "nb-rainfall-reproduced"}
@@ -44,11 +45,6 @@ class Tolerances(BaseModel):
     sigmas: float = Field(3.0, ge=0)
     min_accuracy: float = Field(0.65, ge=0, le=1)
     min_minority_share: float = Field(0.05, ge=0, le=1)
-
-
-class Review(BaseModel):
-    kind: str = "not-reproduced"
-    reason: str
 
 
 class Verdict(BaseModel):
@@ -70,7 +66,7 @@ def _evidence(run: NotebookRun) -> dict[str, Any]:
 
 
 def _verdict(run: NotebookRun, status: str, message: str, evidence: dict, flag: bool = False) -> Verdict:
-    review = Review(reason=message) if flag else None
+    review = Review(kind=ReviewKind.NOT_REPRODUCED, reason=message) if flag else None
     return Verdict(item=ITEMS[run.role], status=status, message=message, evidence=evidence,  # type: ignore[arg-type]
                    review=review)
 
