@@ -7,7 +7,8 @@ not be read (it is named in evidence); "nothing left" needs every region read, e
 `cleanup-cost-leaks` is advisory (`warn`, full points). Studio apps are checked only where a Studio
 domain exists; when the Studio APIs do not answer (ListApps is not implemented on every endpoint,
 or access is denied), evidence says what was not checked and why, the rest still counts, and the
-item is `warn`, not `error`. Notebook instances and training jobs that could not be listed, with
+item is `warn`, not `error`. A Studio read that failed transiently (throttled past retries, timed
+out, unreachable) is no such answer: the item is `error`, so a rerun decides it. Notebook instances and training jobs that could not be listed, with
 nothing found running elsewhere, make it `error`.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from pydantic import Field
 
 from checks._common import Params, because, cannot_tell, failed, passed, result, warned, when
+from grader.aws.calls import is_transient
 from grader.context import Context
 from grader.facts.account import Account
 from grader.models import CheckResult, Status
@@ -215,6 +217,9 @@ def cleanup_cost_leaks(ctx: Context, params: Params) -> CheckResult:
         return because(warned(f"Still running and costing money: {', '.join(still)}.", **evidence), "cost-leak")
     if unreadable:
         return cannot_tell("notebook instances or training jobs", unreadable, evidence)
+    failed_reads = {k: v for k, v in not_checked.items() if is_transient(v)}
+    if failed_reads:  # the Studio APIs answered nothing this time: a rerun may well read them
+        return cannot_tell("Studio domains or apps", failed_reads, evidence)
     if not_checked:
         where = "; ".join(f"{k}: {v}" for k, v in not_checked.items())
         return result(Status.WARN, f"No notebook instance or training job is running; Studio apps were not checked "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSResponse
 
@@ -101,9 +102,10 @@ class Faults:
         """Throttle a random `rate` share of all attempts, never the same call more than `max_in_row`
         times in a row (an attempt after that always goes through).
 
-        The draw is a seeded hash of (seed, operation, URL, body, attempt number), not a shared
-        random stream, so a given seed throttles the same requests whatever order the grader's
-        threads send them in. The cap keeps the test about transient faults: with 20% throttling
+        The draw is a seeded hash of (seed, operation, region, URL path and query, body, attempt
+        number), not a shared random stream, so a given seed throttles the same requests whatever
+        order the grader's threads send them in, and on every run: the server's host and port (a
+        free port, different each run) and the credentials in the signature are left out. The cap keeps the test about transient faults: with 20% throttling
         and no cap, 6 failures in a row (past the default 5 retries) would hit about 1 call in
         15,000, a real failure that the grader must report as `error`, which other tests cover.
         botocore numbers attempts in the `amz-sdk-request: attempt=N` header.
@@ -117,7 +119,13 @@ class Faults:
             header = header.decode() if isinstance(header, bytes) else str(header)
             attempt = int(header.split("attempt=")[1].split(";")[0]) if "attempt=" in header else 1
             body = request.body if isinstance(request.body, bytes | str) else b""
-            digest = hashlib.sha256(f"{seed}|{event}|{request.url}|{attempt}|".encode() + (
+            url = urlsplit(request.url)
+            auth = request.headers.get("Authorization", b"")
+            auth = auth.decode() if isinstance(auth, bytes) else str(auth)
+            scope = auth.split("Credential=", 1)[1].split(",")[0].split("/") if "Credential=" in auth else []
+            region = scope[2] if len(scope) > 2 else ""  # AKID/date/region/service/aws4_request
+            where = f"{region}|{url.path}?{url.query}"
+            digest = hashlib.sha256(f"{seed}|{event}|{where}|{attempt}|".encode() + (
                 body.encode() if isinstance(body, str) else body)).digest()
             hit = int.from_bytes(digest[:8], "big") / 2**64 < rate and attempt <= max_in_row
             with self.lock:

@@ -29,6 +29,20 @@ NOT_FOUND_CODES = frozenset(
 )
 
 
+# How the reasons of transient failures begin: the read may well succeed if the grader runs again,
+# so a check must not read "could not be read" as "not offered here" (that is `error`, not `warn`).
+THROTTLED = "throttled past retries"
+TIMED_OUT = "the service timed out"
+UNREACHABLE = "the service could not be reached"
+TRANSIENT = (THROTTLED, TIMED_OUT, UNREACHABLE)
+
+
+def is_transient(reason: str) -> bool:
+    """Whether a reason made by `describe_error` is a transient failure (throttling past retries,
+    a timeout, no connection) rather than an answer (denied, not implemented, not found)."""
+    return reason.startswith(TRANSIENT)
+
+
 def describe_error(exc: BaseException) -> tuple[str, str | None]:
     """A one-line reason and an error code for any failure of an AWS call."""
     if isinstance(exc, botocore.exceptions.ClientError):
@@ -37,7 +51,7 @@ def describe_error(exc: BaseException) -> tuple[str, str | None]:
         msg = err.get("Message") or ""
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in {"Throttling", "ThrottlingException", "SlowDown", "TooManyRequestsException", "RequestLimitExceeded"}:
-            return f"throttled past retries ({code})", code
+            return f"{THROTTLED} ({code})", code
         if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403"}:
             return f"access denied ({code}{': ' + msg if msg else ''})", code
         if status and int(status) >= 500:
@@ -48,11 +62,11 @@ def describe_error(exc: BaseException) -> tuple[str, str | None]:
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return "no AWS credentials found", "NoCredentials"
     if isinstance(exc, botocore.exceptions.ReadTimeoutError | botocore.exceptions.ConnectTimeoutError):
-        return f"the service timed out ({type(exc).__name__})", "Timeout"  # before ConnectionError: a subclass
+        return f"{TIMED_OUT} ({type(exc).__name__})", "Timeout"  # before ConnectionError: a subclass
     if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionError):
         url = str(getattr(exc, "kwargs", {}).get("endpoint_url") or "").split("?", 1)[0]
         at = f" at {url}" if url else ""
-        return f"the service could not be reached{at} ({type(exc).__name__})", "ConnectionError"
+        return f"{UNREACHABLE}{at} ({type(exc).__name__})", "ConnectionError"
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return f"{type(exc).__name__}: {exc}", type(exc).__name__
     return f"{type(exc).__name__}: {exc}", type(exc).__name__

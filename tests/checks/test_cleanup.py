@@ -24,6 +24,7 @@ from grader.registry import Params
 from tests.checks.helpers import account_context
 from tests.checks.test_sagemaker import ALL_ITEMS, access_for, deny, statuses
 from tests.conftest import item
+from tests.faults import Faults
 
 ROLE = "arn:aws:iam::123456789012:role/x"
 
@@ -154,6 +155,25 @@ def test_notebook_listing_denied_is_error_and_domains_denied_is_not_checked(buil
     deny(access, "ca-central-1", "ListDomains")
     res = item(grade(built, access=access), "cleanup-cost-leaks")
     assert res.status == "warn" and "Studio domains in ca-central-1" in res.evidence["not_checked"]
+
+
+def test_studio_reads_failing_transiently_are_error_not_not_checked(build, grade, moto_url):
+    """Throttled past retries or timed out is no answer from the Studio APIs (unlike denied or not
+    implemented): the item is `error`, never a `warn` that tells the student to shut apps down."""
+    built = build(Scenario())
+    access = access_for(built, moto_url, max_attempts=1)
+    Faults(access).throttle("sagemaker", "ListDomains")
+    res = item(grade(built, access=access), "cleanup-cost-leaks")
+    assert res.status == "error", res.message
+    assert all("throttled past retries" in why for why in res.evidence["could_not_read"].values())
+    assert "Studio domains in ca-central-1" in res.evidence["could_not_read"]
+
+    built = build(Scenario(studio_domain="us-east-2"))
+    access = access_for(built, moto_url, max_attempts=1)
+    Faults(access).timeout("sagemaker", "ListApps", kind="read")
+    res = item(grade(built, access=access), "cleanup-cost-leaks")
+    assert res.status == "error", res.message
+    assert "timed out" in res.evidence["could_not_read"]["Studio apps in us-east-2"]
 
 
 @pytest.fixture

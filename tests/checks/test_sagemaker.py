@@ -41,8 +41,8 @@ def deny(access: AwsAccess, region: str, operation: str, code: str = "AccessDeni
     access.client("sagemaker", region).meta.events.register_first(f"before-send.sagemaker.{operation}", handler)
 
 
-def access_for(built, moto_url) -> AwsAccess:
-    return AwsAccess(AwsTarget(role_arn=built.role_arn, external_id="ext-123", endpoint_url=moto_url))
+def access_for(built, moto_url, **options) -> AwsAccess:
+    return AwsAccess(AwsTarget(role_arn=built.role_arn, external_id="ext-123", endpoint_url=moto_url), **options)
 
 
 # -- the complete student and each mistake ---------------------------------------------------------
