@@ -51,8 +51,9 @@ def known_solution(res: CheckResult, nb_name: str, role: str, found: Any, known:
         hits = [have[k] for k in sorted(run.keys()) if k in have]
         if hits:
             shown = "; ".join(h.evidence() for h in hits[:3])
-            evidence = {**res.evidence, "known_solution": {"run": run.name, "matches": [h.evidence() for h in hits[:10]],
-                                                           "matched": len(hits)}}
+            found_in = {"source": run.source} if run.source else {}
+            evidence = {**res.evidence, "known_solution": {"run": run.name, **found_in, "matched": len(hits),
+                                                           "matches": [h.evidence() for h in hits[:10]]}}
             return res.model_copy(update={"evidence": evidence, "review": Review(
                 kind=ReviewKind.KNOWN_SOLUTION,
                 reason=f"{nb_name} holds what the course's published run '{run.name}' printed ({shown}): handed in "

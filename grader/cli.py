@@ -264,28 +264,18 @@ def rubric() -> None:
 @rubric.command("list", epilog=EXIT_PLAIN)
 def rubric_list():
     """List the shipped rubrics."""
-    from grader.rubric import load_rubric, shipped_rubrics
+    from grader.commands import list_rubrics
 
-    for rid in sorted(shipped_rubrics()):
-        r = load_rubric(rid)
-        click.echo(f"{r.id}\t{r.version}\t{len(r.items)} items\t{r.possible:g} points\t{r.title}")
+    click.echo(list_rubrics(), nl=False)
 
 
 @rubric.command("show", epilog=EXIT_RUBRIC)
 @click.argument("ref")
 def rubric_show(ref):
     """Show a rubric's items, points, checks and parameters."""
-    from grader.rubric import load_rubric
+    from grader.commands import show_rubric
 
-    r = load_rubric(ref)
-    click.echo(f"{r.id} (version {r.version}): {r.title}  [{r.source}]")
-    for item in r.items:
-        spec = r.spec_for(item)
-        params = r.params_for(item.id).model_dump(mode="json")
-        click.echo(f"  {item.id:32} {item.points:>5g} pts  {spec.category:10} {item.title or spec.title}")
-        if params:
-            click.echo("      params: " + ", ".join(f"{k}={v}" for k, v in params.items()))
-    click.echo(f"  total: {r.possible:g} points")
+    click.echo(show_rubric(ref), nl=False)
 
 
 @rubric.command("validate", epilog=EXIT_RUBRIC)
@@ -296,6 +286,18 @@ def rubric_validate(path):
 
     r = load_rubric(path)
     click.echo(f"ok: rubric {r.id} version {r.version}, {len(r.items)} items, {r.possible:g} points")
+
+
+@rubric.command("fingerprint", epilog=EXIT_RUBRIC)
+@click.argument("notebook", type=click.Path(path_type=Path))
+@click.option("--name", help="The run's name in the flag a TA reads (default: the file's name).")
+@click.option("--notebook", "role", type=click.Choice(["rainfall", "credit"]),
+              help="Which lesson notebook it is (default: from the file's name).")
+def rubric_fingerprint(notebook, name, role):
+    """Print a known_solutions entry (YAML) for an executed solution notebook the course published."""
+    from grader.commands import fingerprint_entry
+
+    click.echo(fingerprint_entry(notebook, name, role), nl=False)
 
 
 @cli.command("access-policy", epilog=EXIT_PLAIN)

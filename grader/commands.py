@@ -104,3 +104,65 @@ def run_check(
         else:
             open_in_browser(html)
     return ExitCode.OK if report.status == "pass" else ExitCode.FINDINGS
+
+
+def fingerprint_entry(path: Path, name: str | None, role: str | None) -> str:
+    """`grader rubric fingerprint`: a `known_solutions` entry (YAML, validated) for an executed
+    notebook the course published; an unreadable notebook or one without fingerprints is an
+    input error."""
+    import yaml
+
+    from grader.facts.params import KnownSolution
+    from grader.integrity import published_run
+    from grader.notebooks import LESSON_NOTEBOOKS, read_notebook
+    from grader.notebooks.facts import credit_facts, rainfall_facts
+    from grader.notebooks.finding import name_key
+
+    if role is None:
+        key = name_key(Path(path).name)
+        role = next((r for r, n in LESSON_NOTEBOOKS.items() if key and name_key(n)[0] == key[0]), None)  # type: ignore[index]
+        if role is None:
+            raise InputError(f"{path}: not named like a lesson notebook ({', '.join(LESSON_NOTEBOOKS.values())}); "
+                             "say which it is with --notebook rainfall|credit")
+    nb = read_notebook(Path(path), role)
+    if nb.problem:
+        raise InputError(nb.problem)
+    facts = rainfall_facts(nb) if role == "rainfall" else credit_facts(nb)
+    entry = published_run(nb, facts.fingerprints, name or Path(path).name, role)
+    if len(entry) <= 2:  # name and notebook only
+        raise InputError(f"{path}: prints nothing only one run can print (no full-precision figure, job name, "
+                         "log time stamp or plot): it cannot be recognised")
+    KnownSolution.model_validate(entry)
+    return yaml.safe_dump([entry], sort_keys=False, width=100, allow_unicode=True)
+
+
+def list_rubrics() -> str:
+    """`grader rubric list`: a line per shipped rubric."""
+    from grader.rubric import shipped_rubrics
+
+    lines = []
+    for rid in sorted(shipped_rubrics()):
+        r = load_rubric(rid)
+        lines.append(f"{r.id}\t{r.version}\t{len(r.items)} items\t{r.possible:g} points\t{r.title}\n")
+    return "".join(lines)
+
+
+def show_rubric(ref: str) -> str:
+    """`grader rubric show`: a rubric's items, points, checks and parameters."""
+    r = load_rubric(ref)
+    lines = [f"{r.id} (version {r.version}): {r.title}  [{r.source}]"]
+    for item in r.items:
+        spec = r.spec_for(item)
+        params = r.params_for(item.id).model_dump(mode="json")
+        lines.append(f"  {item.id:32} {item.points:>5g} pts  {spec.category:10} {item.title or spec.title}")
+        if params:
+            lines.append("      params: " + ", ".join(f"{k}={_shown(v)}" for k, v in params.items()))
+    lines.append(f"  total: {r.possible:g} points")
+    return "\n".join(lines) + "\n"
+
+
+def _shown(value: object) -> str:
+    """A param as `rubric show` prints it: a list of records (the known solutions) as its count."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return f"[{len(value)} entries]"
+    return str(value)

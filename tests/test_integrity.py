@@ -14,6 +14,7 @@ import yaml
 
 from grader.batch import run_batch
 from grader.demo.notebook_factory import credit_notebook, rainfall_notebook, to_json
+from grader.demo.notebook_factory.cells import TINY_PNG
 from grader.integrity import find_shared, student_prints
 from grader.notebooks import read_submission
 from grader.progress import Progress
@@ -124,7 +125,50 @@ def test_the_thresholds_are_rubric_params():
     doc = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))["params"]
     assert (run.shared_work_min_evidence, run.shared_work_max_share) == (2, 0.25)
     assert doc["shared_work_min_evidence"] == 2 and doc["shared_work_max_share"] == 0.25
-    assert doc["known_solutions"] == [] and run.known_solutions == []
+    assert [k.name for k in run.known_solutions] == [k["name"] for k in doc["known_solutions"]]
+
+
+def _nb_flags(folder: Path) -> dict[str, str | None]:
+    """The review-flag kind of every notebook item, graded with the shipped rubric."""
+    from grader.context import Context
+    from grader.engine import evaluate
+    from grader.models import StudentInfo
+
+    ctx = Context(StudentInfo(id="s"), submission=read_submission(folder))
+    return {i.id: i.review.kind if i.review else None for i in evaluate(load_rubric(), ctx) if i.id.startswith("nb-")}
+
+
+def test_the_shipped_course_run_is_flagged_and_own_runs_are_not(tmp_path):
+    """The shipped rubric carries the course's 2020-03-13 rainfall run (recovered from a student's
+    copy of the course's solved notebook). A notebook holding any part of it (its printed
+    metrics, or only its training log, or only its plot) is flagged `known-solution` on the
+    rainfall metrics item; runs of their own (same starter code, same data) are not."""
+    course = [k for k in load_rubric().run_params.known_solutions if k.notebook == "rainfall"]
+    assert course and all(k.source for k in course)
+    run = course[0]
+    metrics = _write(tmp_path / "metrics", rainfall_notebook(rmse=float(run.figures[0]), r2=float(run.figures[1])),
+                     credit_notebook())
+    stamp = run.timestamps[0]  # only the training log's clock: the metrics are the student's own
+    log = _write(tmp_path / "log", rainfall_notebook(rmse=0.41836917395823714, r2=-0.0012345678901234),
+                 credit_notebook(), {"2020-03-30 12:58:02": stamp})
+    for folder in (metrics, log):
+        flags = _nb_flags(folder)
+        assert flags["nb-rainfall-metrics"] == "known-solution", (folder.name, flags)
+        assert flags["nb-credit-accuracy"] != "known-solution"
+    # the credit runs print coarse metrics (0.715, 0.74): their training logs identify them
+    for run in [k for k in load_rubric().run_params.known_solutions if k.notebook == "credit"]:
+        folder = honest_run(tmp_path / f"credit-{run.timestamps[0][:10]}", 4)
+        name = "credit-risk-classification.ipynb"
+        text = (folder / name).read_text(encoding="utf-8")
+        (folder / name).write_text(text.replace("2021-04-14 02:58:02", run.timestamps[0]), encoding="utf-8")
+        flags = _nb_flags(folder)
+        assert flags["nb-credit-accuracy"] == "known-solution", (run.name, flags)
+        assert flags["nb-rainfall-metrics"] != "known-solution"
+    for i in (1, 2, 3):
+        flags = _nb_flags(honest_run(tmp_path / f"own{i}", i))
+        assert "known-solution" not in flags.values(), flags
+    # the demo's notebooks are not the course's run either
+    assert "known-solution" not in _nb_flags(course_run(tmp_path / "factory")).values()
 
 
 def test_known_solutions_are_validated_rubric_data(tmp_path):
@@ -136,9 +180,51 @@ def test_known_solutions_are_validated_rubric_data(tmp_path):
     doc = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))
     for bad in ({"name": "x", "notebook": "credit", "figures": ["0.74"]},  # too coarse to fingerprint a run
                 {"name": "x", "notebook": "other", "jobs": ["j-1"]},
-                {"name": "x", "notebook": "rainfall", "timestamps": ["yesterday"]}):
+                {"name": "x", "notebook": "rainfall", "timestamps": ["yesterday"]},
+                {"name": "x", "notebook": "credit", "figures": ["0.5471698113207547"]},  # 29/53: an F1 many runs print
+                {"name": "x", "notebook": "rainfall", "images": ["a plot"]}):
         doc["params"]["known_solutions"] = [bad]
         with pytest.raises(InputError):
             validate_rubric(doc, "test.yaml")
-    doc["params"]["known_solutions"] = [{"name": "x", "notebook": "credit", "figures": ["0.7150000000000001"]}]
-    assert validate_rubric(doc, "test.yaml").run_params.known_solutions[0].figures == ["0.7150000000000001"]
+    doc["params"]["known_solutions"] = [{"name": "x", "notebook": "credit", "figures": ["0.6733580207824708"]}]
+    assert validate_rubric(doc, "test.yaml").run_params.known_solutions[0].figures == ["0.6733580207824708"]
+
+
+def test_rubric_fingerprint_prints_an_entry_that_flags_the_run(tmp_path, capsys):
+    """`grader rubric fingerprint` turns a published run into a `known_solutions` entry; put in a
+    rubric copy, the entry flags that run and no run of another student's."""
+    from grader.cli import main
+
+    course = course_run(tmp_path / "published")
+    code = main(["rubric", "fingerprint", str(course / "rainfall_forecast.ipynb"), "--name", "fall course run"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    (entry,) = yaml.safe_load(out)
+    assert entry["name"] == "fall course run" and entry["notebook"] == "rainfall"
+    assert entry["figures"] and entry["timestamps"] and entry["jobs"] == ["linear-learner-2020-03-30-12-58-02-201"]
+
+    doc = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))
+    doc["params"]["known_solutions"] = [entry]
+    rubric_path = tmp_path / "rubric.yaml"
+    rubric_path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert main(["rubric", "validate", str(rubric_path)]) == 0
+    from grader.context import Context
+    from grader.engine import evaluate
+    from grader.models import StudentInfo
+
+    def flags(folder):
+        ctx = Context(StudentInfo(id="s"), submission=read_submission(folder))
+        return {i.id: i.review.kind if i.review else None for i in evaluate(load_rubric(str(rubric_path)), ctx)}
+
+    assert flags(course)["nb-rainfall-metrics"] == "known-solution"
+    own = honest_run(tmp_path / "own", 5)
+    rain = own / "rainfall_forecast.ipynb"  # its own plot of its own predictions (the factory draws one for all)
+    rain.write_text(rain.read_text(encoding="utf-8").replace(TINY_PNG, TINY_PNG[:-8] + "AAAAAAA="), encoding="utf-8")
+    assert "known-solution" not in flags(own).values()
+
+    # a notebook without anything only one run prints, or not a notebook: one line, exit 2
+    (tmp_path / "notes.ipynb").write_text("{not json", encoding="utf-8")
+    assert main(["rubric", "fingerprint", str(tmp_path / "notes.ipynb"), "--notebook", "credit"]) == 2
+    assert main(["rubric", "fingerprint", str(tmp_path / "x.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("grader: error:") == 2

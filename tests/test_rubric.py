@@ -162,7 +162,9 @@ def test_items_are_bound_once_with_spec_and_typed_params():
         assert isinstance(bound.params, bound.spec.params)
         assert bound.params.model_dump(mode="json") == bound.to_json()["params"]
     assert rubric.item("s3-private-object").params.max_objects == 50
-    assert rubric.run_params == RunParams()  # the shipped rubric writes out the defaults
+    # the shipped rubric writes out the defaults, and the course's published runs (data, not a threshold)
+    assert rubric.run_params == RunParams(known_solutions=rubric.run_params.known_solutions)
+    assert len(rubric.run_params.known_solutions) == 4
 
 
 def test_every_threshold_of_the_aws_items_is_written_in_the_shipped_rubric():

@@ -14,19 +14,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from grader.aws.regions import Regions, region_list_problem
-from grader.notebooks.fingerprints import FULL_DECIMALS
+from grader.notebooks.fingerprints import FULL_DECIMALS, is_ratio_of_counts
 from grader.registry import Params
 
 _FULL_FIGURE = re.compile(r"-?\d{1,6}\.\d{" + str(FULL_DECIMALS) + r",20}(?:e-?\d{1,3})?")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}|\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}")
 _JOB_NAME = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,62}")
+_IMAGE = re.compile(r"image/(?:png|jpeg|svg\+xml|gif):[0-9a-f]{64}")
 
 
 class KnownSolution(BaseModel):
     """The fingerprints of one of the course's published runs (grader.notebooks.fingerprints):
     figures as printed to full precision, SDK-generated training-job names, training-log time
-    stamps. A notebook holding any of them is flagged `known-solution`. Never code: the starter
-    code is every student's."""
+    stamps, the digests of its plots (`image/png:<sha256 of the base64 text>`). A notebook
+    holding any of them is flagged `known-solution`. Never code: the starter code is every
+    student's. `source` says where the run was found, for the TA who reads the flag."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -35,6 +37,8 @@ class KnownSolution(BaseModel):
     figures: list[str] = []
     jobs: list[str] = []
     timestamps: list[str] = []
+    images: list[str] = []
+    source: str = ""
 
     @field_validator("figures")
     @classmethod
@@ -43,6 +47,9 @@ class KnownSolution(BaseModel):
             if not _FULL_FIGURE.fullmatch(str(fig)):
                 raise PydanticCustomError("figure", f"{fig!r} is not a figure printed to full precision (at least "
                                           f"{FULL_DECIMALS} decimals, as a string): too coarse to fingerprint a run")
+            if is_ratio_of_counts(str(fig)):
+                raise PydanticCustomError("figure", f"{fig!r} is a ratio of small counts (e.g. a precision or a recall): "
+                                          "many honest runs print it, so it cannot fingerprint a run")
         return value
 
     @field_validator("jobs")
@@ -62,10 +69,18 @@ class KnownSolution(BaseModel):
                                           "(YYYY-MM-DD HH:MM:SS or MM/DD/YYYY HH:MM:SS)")
         return value
 
+    @field_validator("images")
+    @classmethod
+    def _images(cls, value: list[str]) -> list[str]:
+        for image in value:
+            if not _IMAGE.fullmatch(image):
+                raise PydanticCustomError("image", f"{image!r} is not an image digest (image/png:<64 hex digits>)")
+        return value
+
     def keys(self) -> set[str]:
         """Its fingerprints as grader.notebooks.fingerprints.Fingerprint keys."""
         return ({f"figure:{f}" for f in self.figures} | {f"job:{j}" for j in self.jobs}
-                | {f"timestamp:{t}" for t in self.timestamps})
+                | {f"timestamp:{t}" for t in self.timestamps} | {f"image:{i}" for i in self.images})
 
 
 class RunParams(Params):

@@ -3,7 +3,9 @@ analysis (grader.integrity) and the known-solution flag (the course's published 
 
 - `figure`: a number printed to full precision (at least FULL_DECIMALS decimals, e.g. the RMSE
   `0.41836917395823714`): a trained model's metric to the last digit. Numbers printed with fewer
-  decimals (`0.77`, a data frame's `61.325279`) are shared by chance or by every honest run.
+  decimals (`0.77`, a data frame's `61.325279`) are shared by chance or by every honest run, and
+  so is a count over a count printed in full (`0.6363636363636364` = 7/11: a precision, a recall,
+  an F1 on a test set of 200): a ratio of integers up to RATIO_DENOMINATOR is never a figure.
 - `job`: an SDK-generated training-job name (`linear-learner-2020-03-30-12-58-02-201`), stamped
   to the millisecond; names a student typed (`credit-job`) are not fingerprints.
 - `timestamp`: a training log's time stamps (`2020-03-30 12:58:02 Starting ...`).
@@ -15,18 +17,39 @@ pattern is linear (bounded repeats) and at most MAX_PER_NOTEBOOK fingerprints ar
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 from grader.notebooks.mentions import NotebookMentions
 from grader.notebooks.model import ERROR, STDERR, Notebook, Place
 
 FULL_DECIMALS = 9
-MAX_PER_NOTEBOOK = 500
+MAX_PER_NOTEBOOK = 1000
+RATIO_DENOMINATOR = 1000  # a figure within its rounding of p/q, q <= this, is a ratio of counts
 _FIGURE = re.compile(r"(?<![\w.])-?\d{1,6}\.\d{" + str(FULL_DECIMALS) + r",20}(?:e-?\d{1,3})?(?![\w.])")
 _STAMPED_JOB = re.compile(r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}$")
 _LOG_TIME = re.compile(r"(?m)^[ \t]{0,9}(?:\[(\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2})|(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) "
                        r"(?:Starting|Downloading|Training|Uploading|Completed))")
+
+
+def is_ratio_of_counts(figure: str) -> bool:
+    """Whether a printed figure is p/q with q <= RATIO_DENOMINATOR, to its printed precision or
+    to a few units of float rounding (what many honest runs print alike: 29/53 as an F1,
+    `0.5471698113207547`; an accuracy summed in floats, `0.7150000000000001`)."""
+    text = figure.lower()
+    mantissa, _, exponent = text.partition("e")
+    decimals = len(mantissa.partition(".")[2]) - (int(exponent) if exponent else 0)
+    value = Fraction(text)
+    near = value.limit_denominator(RATIO_DENOMINATOR)
+    rounding = Fraction(1, 2 * 10 ** decimals) if decimals >= 0 else Fraction(10 ** -decimals, 2)
+    return abs(value - near) <= max(rounding, Fraction(4 * math.ulp(float(value))))
+
+
+def printed_figures(text: str) -> list[str]:
+    """The figures in a text (full precision, not a ratio of counts), in order."""
+    return [m.group(0) for m in _FIGURE.finditer(text) if not is_ratio_of_counts(m.group(0))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +68,28 @@ class Fingerprint:
 
 
 def fingerprints(nb: Notebook, mentions: NotebookMentions) -> tuple[Fingerprint, ...]:
-    """The fingerprints of one notebook, each once (its first place), document order."""
+    """The fingerprints of one notebook, each once (its first place): job names, then log time
+    stamps and plots, then the figures printed outside training logs (the metrics), then the
+    training logs' figures. A long log (hundreds of per-batch losses) therefore never crowds
+    out a run's clock or its metrics when MAX_PER_NOTEBOOK is reached."""
     seen: dict[str, Fingerprint] = {}
+    later: list[tuple[str, Place]] = []  # training logs' texts, for their figures last
 
     def add(kind: str, value: str, place: Place) -> None:
         if len(seen) < MAX_PER_NOTEBOOK:
             seen.setdefault(f"{kind}:{value}", Fingerprint(kind, value, place))
 
+    def add_figures(text: str, place: Place) -> None:
+        for m in _FIGURE.finditer(text):
+            if len(seen) >= MAX_PER_NOTEBOOK:
+                return
+            if not is_ratio_of_counts(m.group(0)):
+                add("figure", m.group(0), place)
+
     for name, places in mentions.jobs.items():
         if _STAMPED_JOB.search(name):
             add("job", name, places[0])
+    printed: list[tuple[str, Place]] = []
     for cell in nb.cells:
         for out in cell.outputs:
             if out.kind in (ERROR, STDERR) and not out.blobs:
@@ -65,9 +100,10 @@ def fingerprints(nb: Notebook, mentions: NotebookMentions) -> tuple[Fingerprint,
             text = out.text
             if not text:
                 continue
-            for m in _FIGURE.finditer(text):
-                add("figure", m.group(0), place)
-            if "Starting" in text or "INFO" in text:
-                for m in _LOG_TIME.finditer(text):
-                    add("timestamp", m.group(1) or m.group(2), place)
+            stamps = list(_LOG_TIME.finditer(text)) if "Starting" in text or "INFO" in text else []
+            for m in stamps:
+                add("timestamp", m.group(1) or m.group(2), place)
+            (later if stamps else printed).append((text, place))
+    for text, place in printed + later:
+        add_figures(text, place)
     return tuple(seen.values())
