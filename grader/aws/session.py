@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 import boto3
 import botocore.client
 import botocore.exceptions
+import botocore.regions
 import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
@@ -128,6 +129,33 @@ class _ClassCachingCreator(botocore.client.ClientCreator):
 
 
 botocore.client.ClientCreator = _ClassCachingCreator  # botocore.session looks it up at each client
+
+_BOTOCORE_PROVIDER = botocore.regions.EndpointProvider
+_PROVIDERS: dict[tuple[int, int, tuple[str, ...]], tuple[Any, Any, Any]] = {}
+_PROVIDERS_LOCK = threading.Lock()
+MAX_PROVIDERS = 64
+
+
+def _shared_endpoint_provider(ruleset_data, partition_data, excluded_params=None):
+    """botocore's EndpointProvider, one per endpoint rule set instead of one per client: each
+    client parsed its service's rule set into a tree of rule objects again (a sixth of a
+    client's cost). The provider is stateless between calls (its resolution cache is keyed by
+    every input), so clients may share it. Keyed by the identity of the rule-set data, which
+    the shared loader hands out once per service; the entry holds that data, so an id is never
+    reused while cached."""
+    key = (id(ruleset_data), id(partition_data), tuple(sorted(excluded_params or ())))
+    with _PROVIDERS_LOCK:
+        hit = _PROVIDERS.get(key)
+        if hit is None or hit[0] is not ruleset_data or hit[1] is not partition_data:
+            if len(_PROVIDERS) >= MAX_PROVIDERS:  # another loader's data, made anew each time
+                _PROVIDERS.clear()
+            made = _BOTOCORE_PROVIDER(ruleset_data=ruleset_data, partition_data=partition_data,
+                                      excluded_params=excluded_params)
+            hit = _PROVIDERS[key] = (ruleset_data, partition_data, made)
+    return hit[2]
+
+
+botocore.regions.EndpointProvider = _shared_endpoint_provider  # looked up by EndpointRulesetResolver
 
 
 class ClientHooks:
