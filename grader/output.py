@@ -61,7 +61,7 @@ def safe_name(student_id: str) -> str:
     reserved names."""
     text = unicodedata.normalize("NFKC", student_id).strip()
     text = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
-    text = text.strip("._").lstrip("-").strip("._") or "student"  # "-rf" would read as an option in a shell
+    text = text.lstrip("._-").rstrip("._") or "student"  # "-rf" would read as an option in a shell
     if text.lower().split(".")[0] in _RESERVED:
         text = f"_{text}"
     return text[:100]
