@@ -44,7 +44,7 @@ EVERY_REGION = Regions()
 @cache
 def known_regions() -> frozenset[str]:
     """Every region botocore knows, in every partition (aws, aws-cn, aws-us-gov, ...)."""
-    from grader.aws.session import shared_loader
+    from grader.aws.sharing import shared_loader
 
     return frozenset(r for p in shared_loader().load_data("endpoints")["partitions"] for r in p["regions"])
 

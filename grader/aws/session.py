@@ -23,15 +23,13 @@ from typing import Any
 from urllib.parse import urlparse
 
 import boto3
-import botocore.client
 import botocore.exceptions
-import botocore.regions
 import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.loaders import Loader
 
 from grader.aws.guard import refuse_writes
+from grader.aws.sharing import share_handlers, shared_loader
 from grader.errors import AccessError, InputError, ReadOnlyViolation
 
 GLOBAL_REGION = "us-east-1"
@@ -66,96 +64,6 @@ class AwsTarget:
     external_id: str | None = None
     endpoint_url: str | None = None
     session_name: str = "grader"
-
-
-class SharedLoader(Loader):
-    """botocore's data loader, shared by every session of the process (loading the service
-    models per session costs ~0.2 s). Loads are serialised: without that, the first students of
-    a batch, starting together, each parse the same large JSON models at once (a 200 MB spike).
-    After the first load each call is a cache hit under the lock."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.RLock()
-
-    def load_service_model(self, *args, **kwargs):
-        with self._lock:
-            return super().load_service_model(*args, **kwargs)
-
-    def load_data_with_path(self, *args, **kwargs):
-        with self._lock:
-            return super().load_data_with_path(*args, **kwargs)
-
-    def load_data(self, *args, **kwargs):
-        with self._lock:
-            return super().load_data(*args, **kwargs)
-
-    def list_available_services(self, *args, **kwargs):
-        with self._lock:
-            return super().list_available_services(*args, **kwargs)
-
-    def list_api_versions(self, *args, **kwargs):
-        with self._lock:
-            return super().list_api_versions(*args, **kwargs)
-
-
-_LOADER = SharedLoader()
-
-
-def shared_loader() -> SharedLoader:
-    return _LOADER
-
-
-class _ClassCachingCreator(botocore.client.ClientCreator):
-    """botocore's ClientCreator, except that a client class is built once per service and API
-    version for the sessions of `new_session`, not once per client: building one defines a
-    method per operation (hundreds for SageMaker or EC2) and was a third of a client's cost.
-    The class only holds those methods; everything a client carries (credentials, endpoint,
-    event handlers, the guard) is per client as before. Sessions not made by `new_session` get
-    botocore's own behaviour."""
-
-    _classes: dict[tuple[str, str], type] = {}
-    _lock = threading.Lock()
-
-    def _create_client_class(self, service_name, service_model):
-        if not getattr(self._event_emitter, "_grader_session", False):
-            return super()._create_client_class(service_name, service_model)
-        key = (service_name, service_model.api_version)
-        with self._lock:
-            cls = self._classes.get(key)
-            if cls is None:
-                cls = self._classes[key] = super()._create_client_class(service_name, service_model)
-        return cls
-
-
-botocore.client.ClientCreator = _ClassCachingCreator  # botocore.session looks it up at each client
-
-_BOTOCORE_PROVIDER = botocore.regions.EndpointProvider
-_PROVIDERS: dict[tuple[int, int, tuple[str, ...]], tuple[Any, Any, Any]] = {}
-_PROVIDERS_LOCK = threading.Lock()
-MAX_PROVIDERS = 64
-
-
-def _shared_endpoint_provider(ruleset_data, partition_data, excluded_params=None):
-    """botocore's EndpointProvider, one per endpoint rule set instead of one per client: each
-    client parsed its service's rule set into a tree of rule objects again (a sixth of a
-    client's cost). The provider is stateless between calls (its resolution cache is keyed by
-    every input), so clients may share it. Keyed by the identity of the rule-set data, which
-    the shared loader hands out once per service; the entry holds that data, so an id is never
-    reused while cached."""
-    key = (id(ruleset_data), id(partition_data), tuple(sorted(excluded_params or ())))
-    with _PROVIDERS_LOCK:
-        hit = _PROVIDERS.get(key)
-        if hit is None or hit[0] is not ruleset_data or hit[1] is not partition_data:
-            if len(_PROVIDERS) >= MAX_PROVIDERS:  # another loader's data, made anew each time
-                _PROVIDERS.clear()
-            made = _BOTOCORE_PROVIDER(ruleset_data=ruleset_data, partition_data=partition_data,
-                                      excluded_params=excluded_params)
-            hit = _PROVIDERS[key] = (ruleset_data, partition_data, made)
-    return hit[2]
-
-
-botocore.regions.EndpointProvider = _shared_endpoint_provider  # looked up by EndpointRulesetResolver
 
 
 class ClientHooks:
@@ -202,11 +110,13 @@ def check_target(target: AwsTarget, endpoint_url: str | None) -> None:
 def new_session(**kwargs) -> boto3.Session:
     """A boto3 Session that shares the process's botocore data loader (read-only JSON models)."""
     core = botocore.session.get_session()
-    core.register_component("data_loader", _LOADER)
-    core.get_component("event_emitter")._grader_session = True  # its client classes are cached
+    loader = shared_loader()
+    core.register_component("data_loader", loader)
+    core.get_component("event_emitter")._grader_session = True  # its clients share what they can
+    share_handlers(core)
     session = boto3.Session(botocore_session=core, **kwargs)
-    with _LOADER._lock:  # boto3 appended its data folder once more: keep one copy of each path
-        _LOADER._search_paths[:] = list(dict.fromkeys(_LOADER._search_paths))
+    with loader._lock:  # boto3 appended its data folder once more: keep one copy of each path
+        loader._search_paths[:] = list(dict.fromkeys(loader._search_paths))
     return session
 
 

@@ -1,0 +1,184 @@
+"""What every botocore client of the process shares, instead of building it again per client.
+
+botocore builds, for each client, things that depend only on the service: its JSON models (read
+from disk), a client class (a method per operation), a ServiceModel (which works out lazily, per
+operation, e.g. whether its output streams), a parsed endpoint rule set, and a copy of the
+session's whole event-handler trie. A class of students makes ten clients a student, so this was
+most of a student's CPU after the requests themselves. Here each is built once per process and
+shared: all of it is read-only data, except the handler trie, which is copied on write instead
+(`SharedTrie`): a client's own handlers (the read-only guard, the call counter, retries) are
+still its own. Importing this module installs the sharing for the sessions of
+`grader.aws.session.new_session`; other sessions get botocore's own behaviour.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import botocore.client
+import botocore.hooks
+import botocore.regions
+from botocore.loaders import Loader
+
+
+class SharedLoader(Loader):
+    """botocore's data loader, shared by every session of the process (loading the service
+    models per session costs ~0.2 s). Loads are serialised: without that, the first students of
+    a batch, starting together, each parse the same large JSON models at once (a 200 MB spike).
+    After the first load each call is a cache hit under the lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.RLock()
+
+    def load_service_model(self, *args, **kwargs):
+        with self._lock:
+            return super().load_service_model(*args, **kwargs)
+
+    def load_data_with_path(self, *args, **kwargs):
+        with self._lock:
+            return super().load_data_with_path(*args, **kwargs)
+
+    def load_data(self, *args, **kwargs):
+        with self._lock:
+            return super().load_data(*args, **kwargs)
+
+    def list_available_services(self, *args, **kwargs):
+        with self._lock:
+            return super().list_available_services(*args, **kwargs)
+
+    def list_api_versions(self, *args, **kwargs):
+        with self._lock:
+            return super().list_api_versions(*args, **kwargs)
+
+
+_LOADER = SharedLoader()
+
+
+def shared_loader() -> SharedLoader:
+    return _LOADER
+
+
+class _ClassCachingCreator(botocore.client.ClientCreator):
+    """botocore's ClientCreator, except that a client class and a service model are built once
+    per service and API version for the sessions of `new_session`, not once per client: building
+    a class defines a method per operation (hundreds for SageMaker or EC2) and was a third of a
+    client's cost.
+    The class only holds those methods; everything a client carries (credentials, endpoint,
+    event handlers, the guard) is per client as before. Sessions not made by `new_session` get
+    botocore's own behaviour."""
+
+    _classes: dict[tuple[str, str], type] = {}
+    _models: dict[tuple[str, str | None, int], Any] = {}
+    _lock = threading.Lock()
+
+    def _load_service_model(self, service_name, api_version=None):
+        """One ServiceModel per service for these sessions' clients: a model is read-only data,
+        but what it works out lazily (e.g. whether an operation streams, from a walk of its
+        output shapes: a fifth of creating a request) was worked out again for every client."""
+        if not getattr(self._event_emitter, "_grader_session", False):
+            return super()._load_service_model(service_name, api_version)
+        key = (service_name, api_version, id(self._loader))
+        with self._lock:
+            model = self._models.get(key)
+            if model is None:
+                model = self._models[key] = super()._load_service_model(service_name, api_version)
+        return model
+
+    def _create_client_class(self, service_name, service_model):
+        if not getattr(self._event_emitter, "_grader_session", False):
+            return super()._create_client_class(service_name, service_model)
+        key = (service_name, service_model.api_version)
+        with self._lock:
+            cls = self._classes.get(key)
+            if cls is None:
+                cls = self._classes[key] = super()._create_client_class(service_name, service_model)
+        return cls
+
+
+botocore.client.ClientCreator = _ClassCachingCreator  # botocore.session looks it up at each client
+
+_BOTOCORE_PROVIDER = botocore.regions.EndpointProvider
+_PROVIDERS: dict[tuple[int, int, tuple[str, ...]], tuple[Any, Any, Any]] = {}
+_PROVIDERS_LOCK = threading.Lock()
+MAX_PROVIDERS = 64
+
+
+def _shared_endpoint_provider(ruleset_data, partition_data, excluded_params=None):
+    """botocore's EndpointProvider, one per endpoint rule set instead of one per client: each
+    client parsed its service's rule set into a tree of rule objects again (a sixth of a
+    client's cost). The provider is stateless between calls (its resolution cache is keyed by
+    every input), so clients may share it. Keyed by the identity of the rule-set data, which
+    the shared loader hands out once per service; the entry holds that data, so an id is never
+    reused while cached."""
+    key = (id(ruleset_data), id(partition_data), tuple(sorted(excluded_params or ())))
+    with _PROVIDERS_LOCK:
+        hit = _PROVIDERS.get(key)
+        if hit is None or hit[0] is not ruleset_data or hit[1] is not partition_data:
+            if len(_PROVIDERS) >= MAX_PROVIDERS:  # another loader's data, made anew each time
+                _PROVIDERS.clear()
+            made = _BOTOCORE_PROVIDER(ruleset_data=ruleset_data, partition_data=partition_data,
+                                      excluded_params=excluded_params)
+            hit = _PROVIDERS[key] = (ruleset_data, partition_data, made)
+    return hit[2]
+
+
+botocore.regions.EndpointProvider = _shared_endpoint_provider  # looked up by EndpointRulesetResolver
+
+
+class SharedTrie(botocore.hooks._PrefixTrie):
+    """botocore's handler trie, copied in O(1) and written by path copying: a copy shares every
+    node with its original, and a write (on either) copies only the nodes on its key's path, so
+    neither ever sees the other's changes. botocore copies the session's whole trie (hundreds of
+    nodes) for every client it makes, then adds a few handlers to it. Reads are botocore's own."""
+
+    def __copy__(self) -> SharedTrie:
+        twin = SharedTrie.__new__(SharedTrie)
+        twin.__dict__ = dict(self.__dict__)  # the same root, owned by neither
+        return twin
+
+    def _own_path(self, key: str, create: bool) -> dict[str, Any]:
+        """A new root whose nodes along `key` (those that exist, or all when `create`) are copies,
+        with copies of their handler lists; the rest is shared. Returns the key's node (or the
+        deepest one that exists)."""
+        root = {**self._root, "children": dict(self._root["children"])}
+        current = root
+        for part in key.split("."):
+            child = current["children"].get(part)
+            if child is None:
+                if not create:
+                    break
+                child = {"chunk": part, "values": None, "children": {}}
+            else:
+                values = child["values"]
+                child = {**child, "children": dict(child["children"]),
+                         "values": None if values is None else botocore.hooks.NodeList(
+                             list(values.first), list(values.middle), list(values.last))}
+            current["children"][part] = child
+            current = child
+        self._root = root
+        return current
+
+    def append_item(self, key, value, section=botocore.hooks._MIDDLE):
+        node = self._own_path(key, create=True)
+        if node["values"] is None:
+            node["values"] = botocore.hooks.NodeList([], [], [])
+        node["values"][section].append(value)
+
+    def remove_item(self, key, value):
+        self._own_path(key, create=False)  # botocore's removal then writes only owned nodes
+        super().remove_item(key, value)
+
+
+def share_handlers(session: Any) -> None:
+    """Give a botocore session's event emitter a SharedTrie (with the handlers it has): the
+    clients made from it then copy it in O(1)."""
+    emitter = session.get_component("event_emitter")
+    inner = getattr(emitter, "_emitter", emitter)  # EventAliaser wraps the HierarchicalEmitter
+    trie = inner._handlers
+    if not isinstance(trie, SharedTrie):
+        shared = SharedTrie.__new__(SharedTrie)
+        shared.__dict__ = dict(trie.__dict__)
+        inner._handlers = shared
+        inner._lookup_cache = {}

@@ -1,0 +1,133 @@
+"""grader.aws.sharing: what clients share across students (the loader's models, client classes,
+service models, endpoint rule sets, the session's handlers copied on write) and what each
+client keeps its own (credentials, region, endpoint, its handlers: the guard, the counter)."""
+
+from __future__ import annotations
+
+import threading
+
+import botocore.hooks
+import botocore.regions
+import pytest
+
+from grader.aws.session import AwsAccess, AwsTarget, new_session
+from grader.aws.sharing import SharedTrie
+from grader.errors import ReadOnlyViolation
+
+
+def _provider(client):
+    return client._ruleset_resolver._provider
+
+
+def test_endpoint_rule_sets_are_parsed_once_and_still_resolve_each_clients_region(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    a, b = AwsAccess(AwsTarget()), AwsAccess(AwsTarget())
+    east, west, other = a.client("sagemaker", "us-east-2"), b.client("sagemaker", "us-west-2"), a.client("iam")
+    assert _provider(east) is _provider(west)  # one parsed rule set for SageMaker
+    assert _provider(other) is not _provider(east)
+    assert east.meta.endpoint_url == "https://api.sagemaker.us-east-2.amazonaws.com"
+    assert west.meta.endpoint_url == "https://api.sagemaker.us-west-2.amazonaws.com"
+    assert east.meta.events is not west.meta.events  # handlers (the guard, the counter) stay per client
+    # a provider resolves per call: what one client resolved is not another's
+    params = {"Region": "ca-central-1", "UseFIPS": False, "UseDualStack": False}
+    assert _provider(east).resolve_endpoint(**params).url == "https://api.sagemaker.ca-central-1.amazonaws.com"
+
+
+def test_clients_made_at_once_on_many_threads_share_one_provider(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    made, barrier = [], threading.Barrier(8)
+
+    def make(i):
+        barrier.wait()
+        made.append(AwsAccess(AwsTarget()).client("s3", ["us-east-2", "ca-central-1"][i % 2]))
+
+    threads = [threading.Thread(target=make, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(_provider(c)) for c in made}) == 1
+    assert {c.meta.region_name for c in made} == {"us-east-2", "ca-central-1"}
+
+
+def test_rule_set_data_of_another_loader_gets_its_own_provider():
+    """Data made anew (not the shared loader's) never reuses a cached provider by id."""
+    data = {"version": "1.0", "parameters": {}, "rules": []}
+    partitions = {"partitions": [], "version": "1.1"}
+    one = botocore.regions.EndpointProvider(ruleset_data=data, partition_data=partitions)
+    again = botocore.regions.EndpointProvider(ruleset_data=data, partition_data=partitions)
+    other = botocore.regions.EndpointProvider(ruleset_data=dict(data), partition_data=partitions)
+    assert one is again and other is not one
+
+
+def _trie(*entries: tuple[str, str]) -> SharedTrie:
+    trie = SharedTrie()
+    for key, value in entries:
+        trie.append_item(key, value)
+    return trie
+
+
+def _found(trie, key):
+    return list(trie.prefix_search(key))
+
+
+def test_a_copy_and_its_original_never_see_each_others_writes():
+    original = _trie(("before-call", "all"), ("before-call.s3", "s3"), ("before-call.s3.ListBuckets", "lb"))
+    twin = original.__copy__()
+    twin.append_item("before-call.s3.ListBuckets", "twin-only")
+    twin.append_item("after-call.iam", "new-branch")
+    original.append_item("before-call.s3", "original-only", section=botocore.hooks._FIRST)
+    assert _found(original, "before-call.s3.ListBuckets") == ["lb", "original-only", "s3", "all"]
+    assert _found(twin, "before-call.s3.ListBuckets") == ["lb", "twin-only", "s3", "all"]
+    assert _found(original, "after-call.iam") == [] and _found(twin, "after-call.iam") == ["new-branch"]
+    twin.remove_item("before-call.s3", "s3")
+    assert _found(twin, "before-call.s3.ListBuckets") == ["lb", "twin-only", "all"]
+    assert "s3" in _found(original, "before-call.s3.ListBuckets")
+    with pytest.raises(ValueError):
+        twin.remove_item("no-such.event", "x")
+
+
+def test_the_shared_trie_finds_what_botocores_finds():
+    """Same entries, same sections, wildcards: the same handlers in the same order."""
+    entries = [("before-call", "a"), ("before-call.*.ListBuckets", "w"), ("before-call.s3", "b"),
+               ("before-call.s3.ListBuckets", "c"), ("needs-retry.s3", "d"), ("before-call.s3", "e")]
+    ours, theirs = SharedTrie(), botocore.hooks._PrefixTrie()
+    for i, (key, value) in enumerate(entries):
+        section = [botocore.hooks._FIRST, botocore.hooks._MIDDLE, botocore.hooks._LAST][i % 3]
+        ours.append_item(key, value, section=section)
+        theirs.append_item(key, value, section=section)
+    for key in ("before-call.s3.ListBuckets", "before-call.iam.ListBuckets", "needs-retry.s3.X", "other"):
+        assert _found(ours, key) == _found(theirs, key), key
+
+
+def test_a_handler_on_one_client_never_runs_on_another(monkeypatch):
+    """The guard and the counter are each client's own, though the session's handlers are shared."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    session = new_session()
+    one = session.client("s3", region_name="us-east-2")
+    two = session.client("s3", region_name="us-east-2")
+    seen = []
+    one.meta.events.register("before-call.s3.ListBuckets", lambda **_: seen.append("one"))
+    two.meta.events.register("before-send.s3.ListBuckets", lambda **_: seen.append("two") or _stop())
+    with pytest.raises(_Stop):
+        two.list_buckets()
+    assert seen == ["two"]
+    # the read-only guard of an AwsAccess client refuses a write before anything is sent
+    access = AwsAccess(AwsTarget())
+    guarded, plain = access.client("s3", "us-east-2"), session.client("s3", region_name="us-east-2")
+    with pytest.raises(ReadOnlyViolation):
+        guarded.create_bucket(Bucket="x")
+    plain.meta.events.register("before-send.s3.CreateBucket", lambda **_: _stop())
+    with pytest.raises(_Stop):  # no guard on a client of another session: the request went on to be sent
+        plain.create_bucket(Bucket="x")
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop():
+    raise _Stop
