@@ -29,7 +29,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from grader.aws.guard import refuse_writes
-from grader.aws.sharing import share_handlers, shared_loader
+from grader.aws.sharing import session_handlers, share_handlers, shared_loader
 from grader.errors import AccessError, InputError, ReadOnlyViolation
 
 GLOBAL_REGION = "us-east-1"
@@ -109,7 +109,7 @@ def check_target(target: AwsTarget, endpoint_url: str | None) -> None:
 
 def new_session(**kwargs) -> boto3.Session:
     """A boto3 Session that shares the process's botocore data loader (read-only JSON models)."""
-    core = botocore.session.get_session()
+    core = botocore.session.Session(event_hooks=session_handlers(), include_builtin_handlers=False)
     loader = shared_loader()
     core.register_component("data_loader", loader)
     core.get_component("event_emitter")._grader_session = True  # its clients share what they can

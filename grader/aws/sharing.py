@@ -13,6 +13,7 @@ still its own. Importing this module installs the sharing for the sessions of
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
@@ -182,3 +183,24 @@ def share_handlers(session: Any) -> None:
         shared.__dict__ = dict(trie.__dict__)
         inner._handlers = shared
         inner._lookup_cache = {}
+
+
+_TEMPLATE: dict[str, Any] = {}  # "key": the builtin handlers it was made from, "emitter"
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def session_handlers() -> botocore.hooks.HierarchicalEmitter:
+    """An event emitter holding botocore's builtin handlers, for a new session
+    (`Session(event_hooks=..., include_builtin_handlers=False)`): an O(1) copy of one made once,
+    instead of registering the hundred-odd handlers for every session. Made again whenever the
+    builtin list changed (in-process moto adds its own handler to it when imported)."""
+    import botocore.handlers
+    import botocore.session
+
+    key = tuple(map(id, botocore.handlers.BUILTIN_HANDLERS))
+    with _TEMPLATE_LOCK:
+        if _TEMPLATE.get("key") != key:
+            made = botocore.session.Session()
+            share_handlers(made)
+            _TEMPLATE.update(key=key, emitter=made._original_handler)
+        return copy.copy(_TEMPLATE["emitter"])

@@ -8,6 +8,7 @@ import threading
 
 import botocore.hooks
 import botocore.regions
+import botocore.session
 import pytest
 
 from grader.aws.session import AwsAccess, AwsTarget, new_session
@@ -131,3 +132,36 @@ class _Stop(Exception):
 
 def _stop():
     raise _Stop
+
+
+def test_new_sessions_have_botocores_builtin_handlers_even_when_the_list_changes(monkeypatch):
+    """Sessions start from one copy of the builtin handlers; a handler added to botocore's list
+    later (in-process moto adds one when imported) reaches every session made after."""
+    import botocore.handlers
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    seen = []
+
+    def late(**_kwargs):
+        seen.append("late")
+        raise _Stop
+
+    before = new_session().client("iam")
+    monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS,
+                                                                 ("before-send.iam", late)])
+    after = new_session().client("iam")
+    with pytest.raises(_Stop):
+        after.list_users()
+    assert seen == ["late"]
+    before.meta.events.register("before-send.iam", lambda **_: _stop())
+    with pytest.raises(_Stop):
+        before.list_users()
+    assert seen == ["late"]  # the session made before has botocore's list as it was
+    # and every builtin handler is there: a session of ours emits what botocore's own emits
+    ours = new_session()._session.get_component("event_emitter")
+    theirs = botocore.session.Session().get_component("event_emitter")
+    for event in ("before-parameter-build.s3.ListObjectsV2", "needs-retry.sagemaker.ListTrainingJobs",
+                  "choose-signer.sts.AssumeRole", "before-call.s3.GetBucketPolicy"):
+        assert [h for h in ours._emitter._handlers.prefix_search(event) if h is not late] == \
+            list(theirs._emitter._handlers.prefix_search(event)), event
