@@ -13,6 +13,7 @@ once: `scale(...)`, `normalize(...)`, `get_dummies(...)`).
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import dataclass
 
 from grader.notebooks.metrics import ClassificationMetrics
@@ -82,9 +83,16 @@ def parsed(cell: CodeCell) -> ast.Module | None:
     return _parse("\n".join(lines))
 
 
+# CPython 3.11 counts the recursion depth of turning a parse into Python objects per process,
+# not per thread: two threads parsing at once (a batch's students, a Dask worker's tasks) fail
+# with "SystemError: AST constructor recursion depth mismatch". Parsing holds the GIL anyway.
+_PARSE_LOCK = threading.Lock()
+
+
 def _parse(text: str) -> ast.Module | None:
     try:
-        return ast.parse(text)
+        with _PARSE_LOCK:
+            return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
