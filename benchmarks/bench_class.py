@@ -17,7 +17,12 @@ Printed per run:
 - CPU bound: (grader CPU + fake AWS CPU) / cores: the wall time if every core were busy all the
   time. Grader CPU is the batch's process and its workers (or the cluster's workers and
   scheduler); fake AWS CPU is moto's and the proxy's;
-- wall / max(bounds), and the grader's CPU per student next to moto's (and their ratio).
+- wall / max(bounds), and the grader's CPU per student next to moto's (and their ratio);
+- marginal: what one more student costs the grader and moto (ms/ms=ratio), from a class of
+  --small students run just before in the same mode: (CPU of the class - CPU of the small
+  class) / (the difference in students). It leaves out what a run costs once whatever its size
+  (starting worker processes and importing in them, the class files), which a class of 60
+  divides by 60 and a MOOC by 50,000.
 """
 
 from __future__ import annotations
@@ -78,8 +83,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=60)
     ap.add_argument("--latency-ms", type=float, default=50.0)
-    ap.add_argument("--jobs", type=int, default=16, help="students at once (spread over the workers)")
+    ap.add_argument("--jobs", type=int, default=32, help="students at once (spread over the workers)")
     ap.add_argument("--modes", default="w1,w2,dask")
+    ap.add_argument("--small", type=int, default=10,
+                    help="students of the smaller class run first in each mode, for the marginal CPU per student")
     ap.add_argument("--reproduce", type=int, default=0, metavar="N",
                     help="also grade N students with --reproduce: workers 1 against a 2-worker LocalCluster")
     args = ap.parse_args()
@@ -101,19 +108,32 @@ def main() -> None:
             if cluster is not None:
                 run("dask", warm, tmp / "warm-dask", proxy.url, 4, False, cluster)
             print(f"\n{'mode':>10} {'wall s':>7} {'requests':>8} {'lat. bound':>10} {'CPU bound':>9} "
-                  f"{'wall/max':>8} {'grader ms/st':>12} {'moto ms/st':>10} {'grader/moto':>11}")
-            for mode in modes:
+                  f"{'wall/max':>8} {'grader ms/st':>12} {'moto ms/st':>10} {'grader/moto':>11} "
+                  f"{'marginal':>17}")
+            small = moto.roster(tmp / "small.csv", args.small)
+
+            def measure(mode: str, which: Path, jobs: int, out: str):
                 m0, p0 = moto.cpu_s() or 0.0, proxy.cpu_s() or 0.0
-                r = run(mode, roster, tmp / f"out-{mode}", proxy.url, args.jobs, False, cluster)
-                moto_cpu, proxy_cpu = (moto.cpu_s() or 0.0) - m0, (proxy.cpu_s() or 0.0) - p0
+                r = run(mode, which, tmp / out, proxy.url, jobs, False, cluster)
+                return r, (moto.cpu_s() or 0.0) - m0, (proxy.cpu_s() or 0.0) - p0
+
+            for mode in modes:
+                rs, moto_small, _ = measure(mode, small, min(args.jobs, args.small), f"small-{mode}")
+                r, moto_cpu, proxy_cpu = measure(mode, roster, args.jobs, f"out-{mode}")
                 lat_bound = r["calls"] * latency / args.jobs
                 cpu_bound = (r["grader_cpu"] + moto_cpu + proxy_cpu) / cores
                 n = args.students
+                # what one more student costs: the difference of two classes, without what a run
+                # costs once whatever its size (starting worker processes, importing, the class files)
+                extra = n - args.small
+                grader_marginal = (r["grader_cpu"] - rs["grader_cpu"]) / extra
+                moto_marginal = (moto_cpu - moto_small) / extra
                 name = {"w1": "workers 1", "w2": "workers 2", "dask": "LocalCl. 2"}[mode]
                 print(f"{name:>10} {r['wall']:>7.1f} {r['calls']:>8} {lat_bound:>10.1f} {cpu_bound:>9.1f} "
                       f"{r['wall'] / max(lat_bound, cpu_bound):>8.2f} {r['grader_cpu'] / n * 1000:>12.0f} "
-                      f"{moto_cpu / n * 1000:>10.0f} {r['grader_cpu'] / moto_cpu:>11.2f}   "
-                      f"(proxy CPU {proxy_cpu / n * 1000:.0f} ms/st)", flush=True)
+                      f"{moto_cpu / n * 1000:>10.0f} {r['grader_cpu'] / moto_cpu:>11.2f} "
+                      f"{grader_marginal * 1000:>5.0f}/{moto_marginal * 1000:.0f}={grader_marginal / moto_marginal:.2f}"
+                      f"   (proxy CPU {proxy_cpu / n * 1000:.0f} ms/st)", flush=True)
             if args.reproduce:
                 rroster = moto.roster(tmp / "reproduce.csv", args.reproduce)
                 print(f"\n--reproduce, {args.reproduce} students:")

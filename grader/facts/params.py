@@ -21,6 +21,11 @@ _FULL_FIGURE = re.compile(r"-?\d{1,6}\.\d{" + str(FULL_DECIMALS) + r",20}(?:e-?\
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}|\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}")
 _JOB_NAME = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,62}")
 _IMAGE = re.compile(r"image/(?:png|jpeg|svg\+xml|gif):[0-9a-f]{64}")
+_FORMATS = {  # a KnownSolution field: (its entries' format, the error's kind, what an entry must be)
+    "jobs": (_JOB_NAME, "job", "a training-job name"),
+    "timestamps": (_TIMESTAMP, "timestamp", "a log time stamp (YYYY-MM-DD HH:MM:SS or MM/DD/YYYY HH:MM:SS)"),
+    "images": (_IMAGE, "image", "an image digest (image/png:<64 hex digits>)"),
+}
 
 
 class KnownSolution(BaseModel):
@@ -52,29 +57,13 @@ class KnownSolution(BaseModel):
                                           "many honest runs print it, so it cannot fingerprint a run")
         return value
 
-    @field_validator("jobs")
+    @field_validator("jobs", "timestamps", "images")
     @classmethod
-    def _jobs(cls, value: list[str]) -> list[str]:
-        for job in value:
-            if not _JOB_NAME.fullmatch(job):
-                raise PydanticCustomError("job", f"{job!r} is not a training-job name")
-        return value
-
-    @field_validator("timestamps")
-    @classmethod
-    def _timestamps(cls, value: list[str]) -> list[str]:
-        for stamp in value:
-            if not _TIMESTAMP.fullmatch(stamp):
-                raise PydanticCustomError("timestamp", f"{stamp!r} is not a log time stamp "
-                                          "(YYYY-MM-DD HH:MM:SS or MM/DD/YYYY HH:MM:SS)")
-        return value
-
-    @field_validator("images")
-    @classmethod
-    def _images(cls, value: list[str]) -> list[str]:
-        for image in value:
-            if not _IMAGE.fullmatch(image):
-                raise PydanticCustomError("image", f"{image!r} is not an image digest (image/png:<64 hex digits>)")
+    def _formats(cls, value: list[str], info: Any) -> list[str]:
+        pattern, kind, expected = _FORMATS[info.field_name]
+        for entry in value:
+            if not pattern.fullmatch(entry):
+                raise PydanticCustomError(kind, f"{entry!r} is not {expected}")
         return value
 
     def keys(self) -> set[str]:
