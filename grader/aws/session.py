@@ -45,11 +45,13 @@ _ACCOUNT_HOST = re.compile(r"^(https?://)\d{12}\.")
 
 def _strip_account_host(request: Any, **_kwargs: Any) -> None:
     request.url = _ACCOUNT_HOST.sub(r"\1", request.url)
-# AWS's documented formats (IAM role ARN, STS ExternalId): checked before anything is sent.
-# AWS's formats (IAM and STS references), ASCII only, matched whole (`fullmatch`: no trailing
-# newline slips through `$`): the three partitions a role can live in, a 12-digit account, an
-# optional path of `/`-separated segments (512 characters at most) and a role name of 1-64
-# characters among letters, digits and _+=,.@-; an external id of 2-1224 characters of [\w+=,.@:/-].
+
+
+# AWS's documented formats (IAM role ARN, STS ExternalId), checked before anything is sent: ASCII
+# only, matched whole (`fullmatch`: no trailing newline slips through `$`): the three partitions
+# a role can live in, a 12-digit account, an optional path of `/`-separated segments (512
+# characters at most) and a role name of 1-64 characters among letters, digits and _+=,.@-; an
+# external id of 2-1224 characters of [\w+=,.@:/-].
 _ROLE_ARN = re.compile(r"arn:(?:aws|aws-cn|aws-us-gov):iam::\d{12}:role/(?=[\w+=,.@/-]{1,576}$)"
                        r"(?:[\w+=,.@-]{1,512}/){0,64}[\w+=,.@-]{1,64}", re.ASCII)
 _EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
@@ -108,7 +110,8 @@ def check_target(target: AwsTarget, endpoint_url: str | None) -> None:
 
 
 def new_session(**kwargs) -> boto3.Session:
-    """A boto3 Session that shares the process's botocore data loader (read-only JSON models)."""
+    """A boto3 Session whose clients share what botocore would build for each (grader.aws.sharing):
+    the data loader, client classes, service models, endpoint rule sets, the builtin handlers."""
     core = botocore.session.Session(event_hooks=session_handlers(), include_builtin_handlers=False)
     loader = shared_loader()
     core.register_component("data_loader", loader)
