@@ -3,7 +3,7 @@
 
     python benchmarks/bench_class.py                       # 60 students, 50 ms, workers 1 and 2, LocalCluster
     python benchmarks/bench_class.py --students 30 --latency-ms 50 --jobs 16 --modes w1,w2,dask
-    python benchmarks/bench_class.py --reproduce 6         # also: --reproduce, workers 1 against LocalCluster
+    python benchmarks/bench_class.py --reproduce 20        # also: --reproduce, workers 1 against LocalCluster
 
 The fake AWS is a moto server in its own process (8 synthetic accounts; a roster row i grades
 account i mod 8 with that account's two executed notebooks), behind a latency proxy, another
