@@ -180,7 +180,7 @@ def reexecute(request: GradeRequest, rubric: Rubric) -> Any:
 
     run = rubric.run_params
     limits = Limits(cell_timeout_s=run.cell_timeout_s, notebook_timeout_s=run.notebook_timeout_s,
-                    memory_bytes=run.sandbox_memory_mb * 1024**2)
+                    memory_bytes=run.sandbox_memory_mb * 1024**2, output_bytes=run.sandbox_output_mb * 1024**2)
     out = request.executed_dir or Path(tempfile.mkdtemp(prefix="grader-executed-"))
     assert request.notebooks is not None
     try:

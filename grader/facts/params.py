@@ -85,6 +85,7 @@ class RunParams(Params):
     cell_timeout_s: float = Field(180.0, gt=0, le=3600)
     notebook_timeout_s: float = Field(600.0, gt=0, le=7200)
     sandbox_memory_mb: int = Field(4096, ge=256, le=65536)
+    sandbox_output_mb: int = Field(16, ge=1, le=1024)  # a notebook's outputs kept; past it the run stops (error)
     # Integrity: the course's published runs (data a course fills; see KnownSolution), and the
     # class-level shared-work pass of `batch` (grader.integrity).
     known_solutions: list[KnownSolution] = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import copy
+import functools
 import json
 import queue
 import sys
@@ -76,6 +77,34 @@ def _expression(content: dict, key: str):
     return json.loads(ast.literal_eval(value["data"]["text/plain"]))
 
 
+@functools.cache
+def _capped(base: type) -> type:
+    """nbclient's NotebookClient keeping at most `output_left` bytes of outputs (a notebook
+    printing gigabytes in a loop would otherwise fill the grader's memory, not the kernel's):
+    past it, outputs are dropped and `output_left` goes negative (the driver then stops)."""
+
+    class CappedClient(base):  # type: ignore[misc, valid-type]
+        output_left = 0
+
+        def output(self, outs, msg, display_id, cell_index):
+            if self.output_left < 0:
+                return None
+            content = msg.get("content") or {}
+            size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in (content.get("data") or {}).values())
+            size += len(str(content.get("traceback", "")))
+            if size <= self.output_left:
+                self.output_left -= size
+                return super().output(outs, msg, display_id, cell_index)
+            kept = None
+            if msg.get("msg_type") == "stream" and self.output_left > 0:  # the start of the text that overflows
+                cut = {**msg, "content": {**content, "text": str(content.get("text", ""))[:self.output_left]}}
+                kept = super().output(outs, cut, display_id, cell_index)
+            self.output_left = -1
+            return kept
+
+    return CappedClient
+
+
 class _Driver:
     """One notebook's run in one kernel."""
 
@@ -96,9 +125,11 @@ class _Driver:
         self.run.isolation = isolation.as_dict()
         km = AsyncKernelManager(kernel_name=name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
                                 transport="ipc", connection_file=str(self.ws.sandbox / "connection.json"))
-        return NotebookClient(self.nb, km=km, timeout=self.limits.cell_timeout_s, allow_errors=True,
-                              interrupt_on_timeout=False, startup_timeout=60, shutdown_kernel="immediate",
-                              resources={"metadata": {"path": str(self.ws.workdir)}})
+        client = _capped(NotebookClient)(self.nb, km=km, timeout=self.limits.cell_timeout_s, allow_errors=True,
+                                         interrupt_on_timeout=False, startup_timeout=60, shutdown_kernel="immediate",
+                                         resources={"metadata": {"path": str(self.ws.workdir)}})
+        client.output_left = self.limits.output_bytes
+        return client
 
     async def _cell(self, client, index: int, cell, deadline: float) -> None:
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -111,6 +142,12 @@ class _Driver:
         client.timeout = max(1, int(min(self.limits.cell_timeout_s, left)))
         try:
             await client.async_execute_cell(cell, index)
+            if client.output_left < 0:
+                mb = self.limits.output_bytes / 1024**2
+                cell.outputs.append(nbformat.v4.new_output("error", ename="SandboxOutputLimit", traceback=[],
+                                                           evalue=f"stopped by the grader's sandbox: output limit of {mb:g} MB"))
+                raise _Stop(RunStatus.OUTPUT_LIMIT, f"cell {index + 1} took the notebook's output past the "
+                            f"sandbox's {mb:g} MB (the rest was dropped)", f"output limit of {mb:g} MB")
         except CellTimeoutError:
             limit = (f"per-notebook time limit of {self.limits.notebook_timeout_s:g} s" if by_notebook
                      else f"per-cell time limit of {self.limits.cell_timeout_s:g} s")
@@ -231,7 +268,7 @@ class _Driver:
                 continue
             found = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
             if found:  # the sandbox's own error first (a timeout is followed by the KeyboardInterrupt)
-                o = next((e for e in found if e.get("ename") == "SandboxTimeout"), found[0])
+                o = next((e for e in found if e.get("ename") in ("SandboxTimeout", "SandboxOutputLimit")), found[0])
                 errors.append(CellError(cell=i, ename=o.get("ename", ""), evalue=str(o.get("evalue", "")),
                                         in_original=i in self.original_errors))
         self.run.cell_errors = errors

@@ -14,6 +14,7 @@ class RunStatus(StrEnum):
     TIMEOUT = "timeout"  # a cell or the whole notebook passed its time limit
     MEMORY_LIMIT = "memory-limit"  # a cell hit the memory limit (MemoryError, or the kernel died under it)
     KERNEL_DIED = "kernel-died"
+    OUTPUT_LIMIT = "output-limit"  # the cells printed more than the sandbox keeps
     MISSING_DATA = "missing-data"  # a cell read a file neither the submission nor the grader has
     NOT_FOUND = "not-found"  # no such notebook in the submission
     UNREADABLE = "unreadable"  # not a notebook nbformat can read
@@ -21,7 +22,8 @@ class RunStatus(StrEnum):
 
 
 #: Statuses where the sandbox, not the student's code, stopped the run (graded `error`).
-LIMITS = frozenset({RunStatus.TIMEOUT, RunStatus.MEMORY_LIMIT, RunStatus.KERNEL_DIED, RunStatus.SANDBOX_ERROR})
+LIMITS = frozenset({RunStatus.TIMEOUT, RunStatus.MEMORY_LIMIT, RunStatus.KERNEL_DIED, RunStatus.OUTPUT_LIMIT,
+                    RunStatus.SANDBOX_ERROR})
 
 
 class CellError(BaseModel):

@@ -42,6 +42,7 @@ class Limits:
     notebook_timeout_s: float = 600.0
     memory_bytes: int | None = 4 * 1024**3
     isolate_network: bool = True  # False only for the benchmark's baseline
+    output_bytes: int = 16 * 1024**2  # all of a notebook's outputs, as the grader's process receives them
 
 
 @dataclass

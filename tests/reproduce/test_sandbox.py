@@ -118,3 +118,27 @@ def test_the_notebook_wall_limit_and_a_dying_kernel_are_errors_too(tmp_path):
     assert run.status is RunStatus.KERNEL_DIED and "cell 2" in run.message
     assert _outputs(run.executed_path)[0][0]["text"] == "one\n"
     assert verdict_for(run).status == "error"
+
+
+def test_a_notebook_printing_without_end_is_stopped_at_the_output_limit(tmp_path):
+    """A loop printing 64 MB (in 1 MB lines) against a 4 MB output limit: the run stops at the
+    limit as an error naming it, the executed copy holds only what was kept, the next cell does
+    not run; a notebook printing less than the limit is not affected."""
+    path = _notebook(tmp_path / "sub", "print('before')",
+                     "line = 'x' * (1024 * 1024)\nfor _ in range(64):\n    print(line)", "print('never')")
+    limits = Limits(cell_timeout_s=60, notebook_timeout_s=120, output_bytes=4 * 1024**2)
+    run = execute_notebook(path, path.parent, tmp_path / "out", "credit", limits=limits, seeds=1)
+    assert run.status is RunStatus.OUTPUT_LIMIT and run.limit == "output limit of 4 MB", run.message
+    assert "cell 2" in run.message and run.cells_run == 1
+    outs = _outputs(run.executed_path)
+    assert outs[0][0]["text"] == "before\n" and outs[2] == []
+    kept = sum(len(o.get("text", "")) for o in outs[1])
+    assert 0 < kept <= 4 * 1024**2
+    assert outs[1][-1]["ename"] == "SandboxOutputLimit"
+    assert Path(run.executed_path).stat().st_size < 6 * 1024**2
+    verdict = verdict_for(run)
+    assert verdict.status == "error" and "output limit of 4 MB" in verdict.message
+
+    small = _notebook(tmp_path / "small", "print('x' * 1000)", "print('after')")
+    run = execute_notebook(small, small.parent, tmp_path / "out-small", "credit", limits=limits, seeds=1)
+    assert run.status is RunStatus.COMPLETED and _outputs(run.executed_path)[1][0]["text"] == "after\n"
