@@ -23,7 +23,8 @@ from typing import Any
 
 from grader.models import ReviewFlag, ReviewKind
 from grader.notebooks import Notebook, Submission, read_submission
-from grader.notebooks.fingerprints import Fingerprint, printed_figures
+from grader.notebooks.fingerprints import Fingerprint, printed_figures, split_log
+from grader.notebooks.model import ERROR, STDERR
 
 EVIDENCE_SHOWN = 5  # fingerprints quoted per pair
 
@@ -105,26 +106,30 @@ LOG_FIGURES_KEPT = 3  # a published run's first training-log figures kept (besid
 
 def published_run(nb: Notebook, fingerprints: tuple[Fingerprint, ...], name: str, role: str) -> dict[str, Any]:
     """A `known_solutions` entry (grader.facts.params.KnownSolution) for a run the course
-    published: the figures it printed outside its training logs (the metrics), the first few and
-    the test scores of its logs, its SDK job names, its logs' time stamps and the plots drawn
-    after training (a plot of the data, drawn before, is every run's alike). A few of
-    each, not all of them: any one flags a notebook, and a short entry stays readable."""
+    published: the figures it printed outside its training logs (the metrics, line by line, so
+    a `print(rmse)` after `fit()` in the same stream counts), the first few and the test scores
+    of its logs, its SDK job names, its logs' time stamps and the plots drawn after training (a
+    plot of the data, drawn before, is every run's alike). A few of each, not all of them: any
+    one flags a notebook, and a short entry stays readable."""
     by_kind: dict[str, list[Fingerprint]] = {}
     for f in fingerprints:
         by_kind.setdefault(f.kind, []).append(f)
-    log_places = {f.place for f in by_kind.get("timestamp", [])}
-    figures = [f.value for f in by_kind.get("figure", []) if f.place not in log_places]
-    figures += [f.value for f in by_kind.get("figure", []) if f.place in log_places][:LOG_FIGURES_KEPT]
+    figures: list[str] = []
+    log_figures: list[str] = []
+    scores: list[str] = []
     for cell in nb.cells:
         for out in cell.outputs:
-            for line in (out.text or "").splitlines():
-                if "#test_score" in line or "quality_metric: host=algo-1, test " in line:
-                    figures += printed_figures(line)
-    entry: dict[str, Any] = {"name": name, "notebook": role, "figures": list(dict.fromkeys(figures))}
+            if out.kind in (ERROR, STDERR) or not out.text:
+                continue
+            own, log = split_log(out.text)
+            figures += printed_figures(own)
+            log_figures += printed_figures(log)
+            scores += [f for line in log.split("\n") if "#test_score" in line or "quality_metric: host=algo-1, test " in line
+                       for f in printed_figures(line)]
+    entry: dict[str, Any] = {"name": name, "notebook": role,
+                             "figures": list(dict.fromkeys(figures + log_figures[:LOG_FIGURES_KEPT] + scores))}
     for kind, key in (("job", "jobs"), ("timestamp", "timestamps")):
         entry[key] = [f.value for f in by_kind.get(kind, [])]
-    # plots drawn after training (of predictions, which differ by run); one of the data before it
-    # is what every honest run draws alike
-    trained_at = min((p.cell for p in log_places), default=None)
+    trained_at = min((f.place.cell for f in by_kind.get("timestamp", [])), default=None)
     entry["images"] = [f.value for f in by_kind.get("image", []) if trained_at is not None and f.place.cell > trained_at]
     return {k: v for k, v in entry.items() if v}

@@ -35,6 +35,10 @@ THROTTLED = "throttled past retries"
 TIMED_OUT = "the service timed out"
 UNREACHABLE = "the service could not be reached"
 TRANSIENT = (THROTTLED, TIMED_OUT, UNREACHABLE)
+THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
+                              "RequestThrottledException", "SlowDown", "TooManyRequestsException",
+                              "RequestLimitExceeded", "ProvisionedThroughputExceededException",
+                              "BandwidthLimitExceeded", "EC2ThrottledException"})
 
 
 def is_transient(reason: str) -> bool:
@@ -50,7 +54,7 @@ def describe_error(exc: BaseException) -> tuple[str, str | None]:
         code = str(err.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
         msg = err.get("Message") or ""
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code in {"Throttling", "ThrottlingException", "SlowDown", "TooManyRequestsException", "RequestLimitExceeded"}:
+        if code in THROTTLING_CODES:
             return f"{THROTTLED} ({code})", code
         if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403"}:
             return f"access denied ({code}{': ' + msg if msg else ''})", code

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import botocore.client
@@ -101,7 +102,7 @@ class _ClassCachingCreator(botocore.client.ClientCreator):
 botocore.client.ClientCreator = _ClassCachingCreator  # botocore.session looks it up at each client
 
 _BOTOCORE_PROVIDER = botocore.regions.EndpointProvider
-_PROVIDERS: dict[tuple[int, int, tuple[str, ...]], tuple[Any, Any, Any]] = {}
+_PROVIDERS: OrderedDict[tuple[int, int, tuple[str, ...]], tuple[Any, Any, Any]] = OrderedDict()
 _PROVIDERS_LOCK = threading.Lock()
 MAX_PROVIDERS = 64
 
@@ -112,16 +113,18 @@ def _shared_endpoint_provider(ruleset_data, partition_data, excluded_params=None
     client's cost). The provider is stateless between calls (its resolution cache is keyed by
     every input), so clients may share it. Keyed by the identity of the rule-set data, which
     the shared loader hands out once per service; the entry holds that data, so an id is never
-    reused while cached."""
+    reused while cached. It applies to every session of the process; data another loader makes
+    anew for each client only churns the least recently used end (MAX_PROVIDERS kept)."""
     key = (id(ruleset_data), id(partition_data), tuple(sorted(excluded_params or ())))
     with _PROVIDERS_LOCK:
         hit = _PROVIDERS.get(key)
         if hit is None or hit[0] is not ruleset_data or hit[1] is not partition_data:
-            if len(_PROVIDERS) >= MAX_PROVIDERS:  # another loader's data, made anew each time
-                _PROVIDERS.clear()
             made = _BOTOCORE_PROVIDER(ruleset_data=ruleset_data, partition_data=partition_data,
                                       excluded_params=excluded_params)
             hit = _PROVIDERS[key] = (ruleset_data, partition_data, made)
+            while len(_PROVIDERS) > MAX_PROVIDERS:
+                _PROVIDERS.popitem(last=False)
+        _PROVIDERS.move_to_end(key)
     return hit[2]
 
 
@@ -132,11 +135,18 @@ class SharedTrie(botocore.hooks._PrefixTrie):
     """botocore's handler trie, copied in O(1) and written by path copying: a copy shares every
     node with its original, and a write (on either) copies only the nodes on its key's path, so
     neither ever sees the other's changes. botocore copies the session's whole trie (hundreds of
-    nodes) for every client it makes, then adds a few handlers to it. Reads are botocore's own."""
+    nodes) for every client it makes, then adds a few handlers to it. Reads are botocore's own.
+    Writes to one trie are serialised (`_write_lock`, each trie its own): a write replaces the
+    root, so two at once would lose one; botocore's in-place writes did not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._write_lock = threading.Lock()
 
     def __copy__(self) -> SharedTrie:
         twin = SharedTrie.__new__(SharedTrie)
         twin.__dict__ = dict(self.__dict__)  # the same root, owned by neither
+        twin._write_lock = threading.Lock()
         return twin
 
     def _own_path(self, key: str, create: bool) -> dict[str, Any]:
@@ -162,14 +172,16 @@ class SharedTrie(botocore.hooks._PrefixTrie):
         return current
 
     def append_item(self, key, value, section=botocore.hooks._MIDDLE):
-        node = self._own_path(key, create=True)
-        if node["values"] is None:
-            node["values"] = botocore.hooks.NodeList([], [], [])
-        node["values"][section].append(value)
+        with self._write_lock:
+            node = self._own_path(key, create=True)
+            if node["values"] is None:
+                node["values"] = botocore.hooks.NodeList([], [], [])
+            node["values"][section].append(value)
 
     def remove_item(self, key, value):
-        self._own_path(key, create=False)  # botocore's removal then writes only owned nodes
-        super().remove_item(key, value)
+        with self._write_lock:
+            self._own_path(key, create=False)  # botocore's removal, below, writes only these owned nodes
+            self._remove_item(self._root, key.split("."), value, index=0)
 
 
 def share_handlers(session: Any) -> None:
@@ -181,6 +193,7 @@ def share_handlers(session: Any) -> None:
     if not isinstance(trie, SharedTrie):
         shared = SharedTrie.__new__(SharedTrie)
         shared.__dict__ = dict(trie.__dict__)
+        shared._write_lock = threading.Lock()
         inner._handlers = shared
         inner._lookup_cache = {}
 
@@ -195,12 +208,20 @@ def session_handlers() -> botocore.hooks.HierarchicalEmitter:
     instead of registering the hundred-odd handlers for every session. Made again whenever the
     builtin list changed (in-process moto adds its own handler to it when imported)."""
     import botocore.handlers
-    import botocore.session
 
     key = tuple(map(id, botocore.handlers.BUILTIN_HANDLERS))
     with _TEMPLATE_LOCK:
         if _TEMPLATE.get("key") != key:
-            made = botocore.session.Session()
-            share_handlers(made)
-            _TEMPLATE.update(key=key, emitter=made._original_handler)
+            # what botocore.session.Session._register_builtin_handlers does, and nothing else
+            # (no session initializers: each new session still runs those itself)
+            emitter = botocore.hooks.HierarchicalEmitter()
+            emitter._handlers = SharedTrie()
+            events = botocore.hooks.EventAliaser(emitter)
+            for spec in botocore.handlers.BUILTIN_HANDLERS:
+                event_name, handler = spec[0], spec[1]
+                kind = spec[2] if len(spec) > 2 else None
+                register = {botocore.handlers.REGISTER_FIRST: events.register_first,
+                            botocore.handlers.REGISTER_LAST: events.register_last}.get(kind, events.register)
+                register(event_name, handler)
+            _TEMPLATE.update(key=key, emitter=emitter)
         return copy.copy(_TEMPLATE["emitter"])

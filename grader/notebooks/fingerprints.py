@@ -27,9 +27,12 @@ from grader.notebooks.model import ERROR, STDERR, Notebook, Place
 
 FULL_DECIMALS = 9
 MAX_PER_NOTEBOOK = 1000
+PER_KIND = {"job": 100, "timestamp": 200, "image": 100}  # at most, each; figures take the rest
 RATIO_DENOMINATOR = 1000  # a figure within its rounding of p/q, q <= this, is a ratio of counts
 _FIGURE = re.compile(r"(?<![\w.])-?\d{1,6}\.\d{" + str(FULL_DECIMALS) + r",20}(?:e-?\d{1,3})?(?![\w.])")
 _STAMPED_JOB = re.compile(r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}$")
+_LOG_LINE = re.compile(r"^[ \t]{0,9}(?:\[\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} )"
+                       r"|#(?:quality_metric|test_score|metrics|progress_metric)")
 _LOG_TIME = re.compile(r"(?m)^[ \t]{0,9}(?:\[(\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2})|(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) "
                        r"(?:Starting|Downloading|Training|Uploading|Completed))")
 
@@ -67,29 +70,39 @@ class Fingerprint:
         return f"{self.kind} {shown} ({self.place})"
 
 
+def split_log(text: str) -> tuple[str, str]:
+    """(what was printed, the training log's lines) of one output's text. A log line starts with
+    a log time stamp or carries the algorithm's metric records (`#quality_metric`, ...); the
+    notebook's own prints (`RMSE: ...`) that follow `fit()` in the same stream are the rest."""
+    if "Starting" not in text and "INFO" not in text and "#" not in text:
+        return text, ""
+    printed, log = [], []
+    for line in text.split("\n"):
+        (log if _LOG_LINE.search(line) else printed).append(line)
+    return "\n".join(printed), "\n".join(log)
+
+
 def fingerprints(nb: Notebook, mentions: NotebookMentions) -> tuple[Fingerprint, ...]:
     """The fingerprints of one notebook, each once (its first place): job names, then log time
     stamps and plots, then the figures printed outside training logs (the metrics), then the
-    training logs' figures. A long log (hundreds of per-batch losses) therefore never crowds
-    out a run's clock or its metrics when MAX_PER_NOTEBOOK is reached."""
+    training logs' figures. Each kind but figures has a cap of its own (PER_KIND), so a long log
+    (hundreds of per-batch losses, thousands of time stamps) never crowds out a run's clock or
+    its metrics when MAX_PER_NOTEBOOK is reached."""
     seen: dict[str, Fingerprint] = {}
-    later: list[tuple[str, Place]] = []  # training logs' texts, for their figures last
+    counts: dict[str, int] = {}
+    later: list[tuple[str, Place]] = []  # training logs' lines, for their figures last
+    printed: list[tuple[str, Place]] = []
 
     def add(kind: str, value: str, place: Place) -> None:
-        if len(seen) < MAX_PER_NOTEBOOK:
-            seen.setdefault(f"{kind}:{value}", Fingerprint(kind, value, place))
-
-    def add_figures(text: str, place: Place) -> None:
-        for m in _FIGURE.finditer(text):
-            if len(seen) >= MAX_PER_NOTEBOOK:
-                return
-            if not is_ratio_of_counts(m.group(0)):
-                add("figure", m.group(0), place)
+        key = f"{kind}:{value}"
+        if len(seen) >= MAX_PER_NOTEBOOK or key in seen or counts.get(kind, 0) >= PER_KIND.get(kind, MAX_PER_NOTEBOOK):
+            return
+        counts[kind] = counts.get(kind, 0) + 1
+        seen[key] = Fingerprint(kind, value, place)
 
     for name, places in mentions.jobs.items():
         if _STAMPED_JOB.search(name):
             add("job", name, places[0])
-    printed: list[tuple[str, Place]] = []
     for cell in nb.cells:
         for out in cell.outputs:
             if out.kind in (ERROR, STDERR) and not out.blobs:
@@ -100,10 +113,15 @@ def fingerprints(nb: Notebook, mentions: NotebookMentions) -> tuple[Fingerprint,
             text = out.text
             if not text:
                 continue
-            stamps = list(_LOG_TIME.finditer(text)) if "Starting" in text or "INFO" in text else []
-            for m in stamps:
-                add("timestamp", m.group(1) or m.group(2), place)
-            (later if stamps else printed).append((text, place))
+            if "Starting" in text or "INFO" in text:
+                for m in _LOG_TIME.finditer(text):
+                    add("timestamp", m.group(1) or m.group(2), place)
+            own, log = split_log(text)
+            printed.append((own, place))
+            later.append((log, place))
     for text, place in printed + later:
-        add_figures(text, place)
+        for figure in printed_figures(text):
+            if len(seen) >= MAX_PER_NOTEBOOK:
+                return tuple(seen.values())
+            add("figure", figure, place)
     return tuple(seen.values())

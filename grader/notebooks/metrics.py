@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from grader.notebooks.model import DISPLAY, RESULT, STDOUT, CodeCell, Notebook, Output, Place
+from grader.notebooks.model import AST_LOCK, DISPLAY, RESULT, STDOUT, CodeCell, Notebook, Output, Place
 from grader.notebooks.parsers.base import Found
 from grader.notebooks.parsers.classification_report import (
     ClassificationReport,
@@ -209,7 +209,8 @@ def _unquoted(text: str) -> str:
     if len(t) < 2 or len(t) > 200_000 or t[0] not in "'\"" or t[-1] != t[0] or "\\n" not in t:
         return text
     try:
-        value = ast.literal_eval(t)
+        with AST_LOCK:  # CPython 3.11: not on two threads at once
+            value = ast.literal_eval(t)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return text
     return value if isinstance(value, str) else text

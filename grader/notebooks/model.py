@@ -12,6 +12,7 @@ there is one, e.g. "cell 14 (In [12])". `CodeCell.index` is the same position, 0
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +26,12 @@ STDERR = "stderr"
 RESULT = "execute_result"
 DISPLAY = "display_data"
 ERROR = "error"
+
+# CPython 3.11 counts the recursion depth of turning a parse into Python objects per process,
+# not per thread: two threads parsing at once (a batch's students, a Dask worker's tasks) fail
+# with "SystemError: AST constructor recursion depth mismatch". Every ast.parse and
+# ast.literal_eval of the notebooks package holds this lock (parsing holds the GIL anyway).
+AST_LOCK = threading.Lock()
 
 
 class Output:

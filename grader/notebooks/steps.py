@@ -13,11 +13,10 @@ once: `scale(...)`, `normalize(...)`, `get_dummies(...)`).
 from __future__ import annotations
 
 import ast
-import threading
 from dataclasses import dataclass
 
 from grader.notebooks.metrics import ClassificationMetrics
-from grader.notebooks.model import ERROR, CodeCell, Notebook, Place
+from grader.notebooks.model import AST_LOCK, ERROR, CodeCell, Notebook, Place
 
 STEP_NAMES = {
     "split": "splits the data into training and testing sets",
@@ -83,15 +82,9 @@ def parsed(cell: CodeCell) -> ast.Module | None:
     return _parse("\n".join(lines))
 
 
-# CPython 3.11 counts the recursion depth of turning a parse into Python objects per process,
-# not per thread: two threads parsing at once (a batch's students, a Dask worker's tasks) fail
-# with "SystemError: AST constructor recursion depth mismatch". Parsing holds the GIL anyway.
-_PARSE_LOCK = threading.Lock()
-
-
 def _parse(text: str) -> ast.Module | None:
     try:
-        with _PARSE_LOCK:
+        with AST_LOCK:  # CPython 3.11: not on two threads at once (model.AST_LOCK)
             return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None

@@ -7,9 +7,10 @@ AWS whose linear-learner really trains, and judge the printed figures against re
 
 Modules: `sandbox` (the boundary: environment, network namespace, limits, kernel spec),
 `scratch` (the scratch folder and the lesson's data), `execute` (nbclient driver, seed runs),
-`names` (region, buckets, split read from the notebook), `figures` (the one adapter to the
-notebook reader), `judge` (pure verdicts), `results` (typed results), `command` (entry points),
-`kernel/` (code that runs inside the kernel: prelude, linear-learner stand-in, formats).
+`capped` (the client keeping a bounded amount of output), `names` (region, buckets, split read
+from the notebook), `figures` (the one adapter to the notebook reader), `judge` (pure
+verdicts), `results` (typed results), `command` (entry points), `kernel/` (code that runs
+inside the kernel: prelude, linear-learner stand-in, formats).
 
 Importing this package is light: nbclient, scikit-learn and moto are imported only when a
 notebook is executed (and moto and scikit-learn only inside the kernel).

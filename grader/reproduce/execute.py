@@ -18,7 +18,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import copy
-import functools
 import json
 import queue
 import sys
@@ -29,6 +28,7 @@ import nbformat
 
 from grader.reproduce import figures as figs
 from grader.reproduce import names, sandbox, scratch
+from grader.reproduce.capped import capped_client
 from grader.reproduce.results import CellError, NotebookRun, RunStatus, SeedRun, SubmissionRun
 
 DEFAULT_SEEDS = 5
@@ -77,34 +77,6 @@ def _expression(content: dict, key: str):
     return json.loads(ast.literal_eval(value["data"]["text/plain"]))
 
 
-@functools.cache
-def _capped(base: type) -> type:
-    """nbclient's NotebookClient keeping at most `output_left` bytes of outputs (a notebook
-    printing gigabytes in a loop would otherwise fill the grader's memory, not the kernel's):
-    past it, outputs are dropped and `output_left` goes negative (the driver then stops)."""
-
-    class CappedClient(base):  # type: ignore[misc, valid-type]
-        output_left = 0
-
-        def output(self, outs, msg, display_id, cell_index):
-            if self.output_left < 0:
-                return None
-            content = msg.get("content") or {}
-            size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in (content.get("data") or {}).values())
-            size += len(str(content.get("traceback", "")))
-            if size <= self.output_left:
-                self.output_left -= size
-                return super().output(outs, msg, display_id, cell_index)
-            kept = None
-            if msg.get("msg_type") == "stream" and self.output_left > 0:  # the start of the text that overflows
-                cut = {**msg, "content": {**content, "text": str(content.get("text", ""))[:self.output_left]}}
-                kept = super().output(outs, cut, display_id, cell_index)
-            self.output_left = -1
-            return kept
-
-    return CappedClient
-
-
 class _Driver:
     """One notebook's run in one kernel."""
 
@@ -125,9 +97,10 @@ class _Driver:
         self.run.isolation = isolation.as_dict()
         km = AsyncKernelManager(kernel_name=name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
                                 transport="ipc", connection_file=str(self.ws.sandbox / "connection.json"))
-        client = _capped(NotebookClient)(self.nb, km=km, timeout=self.limits.cell_timeout_s, allow_errors=True,
+        client = capped_client(NotebookClient)(self.nb, km=km, timeout=self.limits.cell_timeout_s, allow_errors=True,
                                          interrupt_on_timeout=False, startup_timeout=60, shutdown_kernel="immediate",
-                                         resources={"metadata": {"path": str(self.ws.workdir)}})
+                                         resources={"metadata": {"path": str(self.ws.workdir)}},
+                                         store_widget_state=False)
         client.output_left = self.limits.output_bytes
         return client
 
@@ -142,13 +115,9 @@ class _Driver:
         client.timeout = max(1, int(min(self.limits.cell_timeout_s, left)))
         try:
             await client.async_execute_cell(cell, index)
-            if client.output_left < 0:
-                mb = self.limits.output_bytes / 1024**2
-                cell.outputs.append(nbformat.v4.new_output("error", ename="SandboxOutputLimit", traceback=[],
-                                                           evalue=f"stopped by the grader's sandbox: output limit of {mb:g} MB"))
-                raise _Stop(RunStatus.OUTPUT_LIMIT, f"cell {index + 1} took the notebook's output past the "
-                            f"sandbox's {mb:g} MB (the rest was dropped)", f"output limit of {mb:g} MB")
+            self._check_output(client, index, cell)
         except CellTimeoutError:
+            self._check_output(client, index, cell)  # a cell that flooded its output, then ran out of time
             limit = (f"per-notebook time limit of {self.limits.notebook_timeout_s:g} s" if by_notebook
                      else f"per-cell time limit of {self.limits.cell_timeout_s:g} s")
             cell.outputs.append(nbformat.v4.new_output("error", ename="SandboxTimeout", traceback=[],
@@ -157,9 +126,20 @@ class _Driver:
                 raise _Stop(RunStatus.TIMEOUT, f"cell {index + 1} ran past the {limit}", limit) from None
             self.timeouts.append((index, limit))
         except DeadKernelError:
+            self._check_output(client, index, cell)
             mem = self.limits.memory_bytes
             maybe = f" (it may have hit the memory limit of {mem / 1024**3:.1f} GiB)" if mem else ""
             raise _Stop(RunStatus.KERNEL_DIED, f"the kernel died in cell {index + 1}{maybe}", "the kernel died") from None
+
+    def _check_output(self, client, index: int, cell) -> None:
+        """_Stop (output-limit) when the outputs so far passed the sandbox's output limit."""
+        if client.output_left >= 0:
+            return
+        mb = self.limits.output_bytes / 1024**2
+        cell.outputs.append(nbformat.v4.new_output("error", ename="SandboxOutputLimit", traceback=[],
+                                                   evalue=f"stopped by the grader's sandbox: output limit of {mb:g} MB"))
+        raise _Stop(RunStatus.OUTPUT_LIMIT, f"cell {index + 1} took the notebook's output past the sandbox's "
+                    f"{mb:g} MB (the rest was dropped)", f"output limit of {mb:g} MB")
 
     async def _recovered(self, client) -> bool:
         try:
@@ -240,6 +220,7 @@ class _Driver:
             for seed in seeds:
                 await _hidden(client, f"__import__('_grader_kernel.prelude').prelude.reseed({seed})", 30)
                 trial = copy.deepcopy(self.nb)
+                client.output_left = self.limits.output_bytes  # each seed run has the whole budget again
                 error = None
                 try:
                     for index in range(start, len(trial.cells)):

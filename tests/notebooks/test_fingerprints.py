@@ -56,3 +56,22 @@ def test_a_long_training_log_never_crowds_out_the_clock_or_the_metrics():
     assert "0.6363636363636364" not in prints["figure"]  # 7/11
     assert sum(len(v) for v in prints.values()) == MAX_PER_NOTEBOOK  # bounded, the log's losses last
     assert any(f.startswith("0.3000") for f in prints["figure"])
+
+
+def test_thousands_of_log_time_stamps_never_crowd_out_the_metrics_printed_after_them():
+    """A log of 3,000 distinct seconds, then `print(rmse)` in the same stream (fit and the
+    metrics in one cell): the time stamps are capped by kind, the metric is kept, and a
+    published-run entry counts it among the run's printed figures."""
+    from grader.integrity import published_run
+    from grader.notebooks.fingerprints import PER_KIND
+
+    log = "".join(f"[03/13/2020 {h:02d}:{m:02d}:{s:02d} INFO 1] #progress_metric: host=algo-1, done\n"
+                  for h in range(1) for m in range(50) for s in range(60))
+    data = _notebook(("linear.fit(); print(rmse)", "2020-03-13 01:22:02 Starting - Starting the training job...\n"
+                      + log + "RMSE: 0.3903125434954216\n"))
+    prints = _prints(data)
+    assert len(prints["timestamp"]) == PER_KIND["timestamp"]
+    assert "0.3903125434954216" in prints["figure"]
+    nb = parse_notebook(data, "rainfall_forecast.ipynb", "rainfall")
+    entry = published_run(nb, fingerprints(nb, notebook_mentions(nb)), "run", "rainfall")
+    assert entry["figures"][0] == "0.3903125434954216"

@@ -142,3 +142,22 @@ def test_a_notebook_printing_without_end_is_stopped_at_the_output_limit(tmp_path
     small = _notebook(tmp_path / "small", "print('x' * 1000)", "print('after')")
     run = execute_notebook(small, small.parent, tmp_path / "out-small", "credit", limits=limits, seeds=1)
     assert run.status is RunStatus.COMPLETED and _outputs(run.executed_path)[1][0]["text"] == "after\n"
+
+
+def test_display_updates_and_a_flood_that_then_times_out_count_against_the_output_limit(tmp_path):
+    """Updating one display over and over (nbclient rewrites the output in place, past the usual
+    output path) counts too; so does a cell that floods its output and then runs out of time:
+    both stop as output-limit naming their cell, the executed copy stays small."""
+    limits = Limits(cell_timeout_s=4, notebook_timeout_s=120, output_bytes=2 * 1024**2)
+    path = _notebook(tmp_path / "update", "from IPython.display import display, update_display\n"
+                     "h = display('start', display_id=True)",
+                     "for i in range(40):\n    h.update('y' * (512 * 1024) + str(i))", "print('never')")
+    run = execute_notebook(path, path.parent, tmp_path / "out-update", "credit", limits=limits, seeds=1)
+    assert run.status is RunStatus.OUTPUT_LIMIT and "cell 2" in run.message, run.message
+    assert Path(run.executed_path).stat().st_size < 3 * 1024**2
+
+    path = _notebook(tmp_path / "flood", "print('before')",
+                     "import time\nfor _ in range(8):\n    print('z' * (1024 * 1024))\ntime.sleep(60)", "print('never')")
+    run = execute_notebook(path, path.parent, tmp_path / "out-flood", "credit", limits=limits, seeds=1)
+    assert run.status is RunStatus.OUTPUT_LIMIT and "cell 2" in run.message, run.message
+    assert Path(run.executed_path).stat().st_size < 3 * 1024**2
