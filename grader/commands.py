@@ -116,11 +116,10 @@ def fingerprint_entry(path: Path, name: str | None, role: str | None) -> str:
     from grader.integrity import published_run
     from grader.notebooks import LESSON_NOTEBOOKS, read_notebook
     from grader.notebooks.facts import credit_facts, rainfall_facts
-    from grader.notebooks.finding import name_key
+    from grader.notebooks.finding import role_of
 
     if role is None:
-        key = name_key(Path(path).name)
-        role = next((r for r, n in LESSON_NOTEBOOKS.items() if key and name_key(n)[0] == key[0]), None)  # type: ignore[index]
+        role = role_of(Path(path).name)
         if role is None:
             raise InputError(f"{path}: not named like a lesson notebook ({', '.join(LESSON_NOTEBOOKS.values())}); "
                              "say which it is with --notebook rainfall|credit")

@@ -7,8 +7,10 @@ session's whole event-handler trie. A class of students makes ten clients a stud
 most of a student's CPU after the requests themselves. Here each is built once per process and
 shared: all of it is read-only data, except the handler trie, which is copied on write instead
 (`SharedTrie`): a client's own handlers (the read-only guard, the call counter, retries) are
-still its own. Importing this module installs the sharing for the sessions of
-`grader.aws.session.new_session`; other sessions get botocore's own behaviour.
+still its own. Importing this module installs the sharing: client classes, service models
+and the handler trie only for the sessions of `grader.aws.session.new_session` (other sessions
+get botocore's own behaviour there); parsed endpoint rule sets for every session of the
+process, since a provider holds no per-client state.
 """
 
 from __future__ import annotations

@@ -36,6 +36,12 @@ def name_key(filename: str) -> tuple[str, bool] | None:
 _KEYS = {role: name_key(name)[0] for role, name in LESSON_NOTEBOOKS.items()}  # type: ignore[index]
 
 
+def role_of(filename: str) -> str | None:
+    """The lesson notebook a file name stands for ("rainfall", "credit"), tolerantly, or None."""
+    key = name_key(filename)
+    return next((role for role, want in _KEYS.items() if key is not None and key[0] == want), None)
+
+
 def _walk(folder: Path) -> Iterator[tuple[Path, int]]:
     """(path, depth) of every entry named *.ipynb (files and folders), breadth first, bounded."""
     seen = 0
@@ -68,18 +74,16 @@ def find_notebooks(folder: Path) -> dict[str, list[Path]]:
     """For each lesson role, the matching paths, best first."""
     found: dict[str, list[tuple[tuple[Any, ...], Path]]] = {role: [] for role in LESSON_NOTEBOOKS}
     for path, depth in _walk(folder):
-        key = name_key(path.name)
-        if key is None:
+        role = role_of(path.name)
+        if role is None:
             continue
-        for role, want in _KEYS.items():
-            if key[0] == want:
-                try:
-                    st = path.stat()
-                    is_file = path.is_file()
-                    mtime = st.st_mtime
-                except OSError:
-                    is_file, mtime = False, 0.0
-                found[role].append(((not is_file, depth, key[1], -mtime, str(path)), path))
+        try:
+            st = path.stat()
+            is_file = path.is_file()
+            mtime = st.st_mtime
+        except OSError:
+            is_file, mtime = False, 0.0
+        found[role].append(((not is_file, depth, name_key(path.name)[1], -mtime, str(path)), path))  # type: ignore[index]
     return {role: [p for _, p in sorted(items)] for role, items in found.items()}
 
 
