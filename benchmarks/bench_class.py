@@ -89,11 +89,13 @@ def main() -> None:
                     help="students of the smaller class run first in each mode, for the marginal CPU per student")
     ap.add_argument("--reproduce", type=int, default=0, metavar="N",
                     help="also grade N students with --reproduce: workers 1 against a 2-worker LocalCluster")
+    ap.add_argument("--reproduce-modes", default="w1,dask", help="the modes of the --reproduce runs; the first is "
+                    "the baseline of the ratios")
     args = ap.parse_args()
     os.environ["GRADER_CLIENT_HOOKS"] = "grader.demo.moto_hooks:MOTO_HOOKS"  # s3control host, path-style S3
     latency = args.latency_ms / 1000
     cores = len(os.sched_getaffinity(0))
-    modes = args.modes.split(",")
+    modes = [m for m in args.modes.split(",") if m]
     print(f"bench_class: {machine()}; {args.students} students; {args.latency_ms:g} ms per request (proxy); "
           f"--jobs {args.jobs}; regions {','.join(REGIONS)}")
     with MotoClass(accounts=8) as moto, LatencyProxy(moto.url, args.latency_ms) as proxy, \
@@ -137,9 +139,12 @@ def main() -> None:
             if args.reproduce:
                 rroster = moto.roster(tmp / "reproduce.csv", args.reproduce)
                 print(f"\n--reproduce, {args.reproduce} students:")
-                for mode in ("w1", "dask"):
+                base = None
+                for mode in args.reproduce_modes.split(","):
                     r = run(mode, rroster, tmp / f"repro-{mode}", proxy.url, args.jobs, True, cluster)
-                    print(f"{mode:>10} wall {r['wall']:.1f} s, grader CPU {r['grader_cpu']:.1f} s", flush=True)
+                    base = base or (mode, r["wall"])
+                    print(f"{mode:>10} wall {r['wall']:.1f} s ({r['wall'] / base[1]:.2f}x {base[0]}), grader CPU "
+                          f"{r['grader_cpu']:.1f} s", flush=True)
         finally:
             for c in _clients.values():
                 c.close()

@@ -25,7 +25,6 @@ are kept).
 from __future__ import annotations
 
 import logging
-import os
 import statistics
 import sys
 import time
@@ -62,10 +61,9 @@ DEFAULT_STUDENT_TIMEOUT_S = 600.0  # grading one student's account and notebooks
 
 def default_workers() -> int:
     """`--workers` by default: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+    from grader.reproduce.slots import cores
+
+    return cores()
 
 
 def default_student_timeout(rubric: Rubric, reproduce: bool) -> float:
@@ -269,7 +267,11 @@ def _graded(grader: StudentGrader, todo: list[RosterEntry], jobs: int, workers: 
     elif workers is not None and todo:
         from grader.workers import ProcessPool
 
-        yield from ProcessPool(grader, workers, -(-jobs // workers), limit).run(todo)
+        # With --reproduce a worker grades one student at a time, with one kernel: a student never
+        # waits for a kernel inside a worker (their time limit counts from hand-out), and
+        # --workers N runs N kernels at once, on N cores.
+        slots = 1 if grader.reproduce else -(-jobs // workers)
+        yield from ProcessPool(grader, workers, slots, limit, kernels=1).run(todo)
     else:
         yield from _run_pool(lambda entry: (entry, grader.render(entry)), todo, jobs)
 

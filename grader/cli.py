@@ -179,7 +179,7 @@ A row with neither profile nor role_arn is graded with the command's own credent
 @click.option("--rubric", "rubric_ref", help="Shipped rubric id or path to a rubric YAML file.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("grader-report"), show_default=True,
               help="Folder for index.html, class.json, grades.csv and students/.")
-@click.option("--jobs", type=click.IntRange(1, 256), default=8, show_default=True, help="Students graded at once.")
+@click.option("--jobs", type=click.IntRange(1, 256), default=8, show_default=True, help="Students graded at once (with --reproduce on workers: one per worker, one kernel each).")
 @click.option("--resume", is_flag=True, help="Skip students already graded under the same rubric in --out.")
 @click.option("--format", "formats", help="Student formats besides json,html: csv,junit,md,gradescope.")
 @click.option("--endpoint-url", callback=_endpoint_url,

@@ -12,7 +12,8 @@ distributed cluster (the `dask` extra), the files written here by the client as 
 - Lost workers: the scheduler reruns a task whose worker died (up to its `allowed-failures`,
   3 by default); a task past that is the student's `error` row. A task that raised is retried
   `retries` times. Each result is written once, when its future completes (`as_completed`).
-- Bounded: at most one task per worker thread is submitted at a time; the per-student time
+- Bounded: at most one task per worker thread is submitted at a time (with `--reproduce`, one
+  per kernel slot: `kernel_plan`, a host's cores shared among its worker processes); the per-student time
   limit counts from submission. A task past it is cancelled and the student is an `error` row
   naming the limit (Dask cannot stop a running thread: the worker finishes its AWS calls, which
   their own timeouts bound, and the result is dropped).
@@ -65,8 +66,34 @@ def task_key(grader: StudentGrader, entry: RosterEntry, data: bytes | None) -> s
     return f"grade-{entry.folder}-{h.hexdigest()[:16]}"
 
 
-def grade_on_worker(grader: StudentGrader, entry: RosterEntry, data: bytes | None) -> Rendered:
-    """The task a cluster worker runs: grade `entry` from a temporary copy of their notebooks."""
+def _cores() -> int:
+    from grader.reproduce.slots import cores
+
+    return cores()
+
+
+def kernel_plan(client) -> dict[str, int]:
+    """Worker address -> sandbox kernels it runs at once: its host's cores shared among the
+    worker processes on that host (at least 1 each). A kernel is a process of its own, outside
+    Dask's threads, so a worker's thread count says nothing about the cores kernels use."""
+    from urllib.parse import urlsplit
+
+    cores = client.run(_cores)  # {address: cores of its host that it may use}
+    host = {addr: urlsplit(addr).hostname for addr in cores}
+    on_host = {h: sum(1 for a in cores if host[a] == h) for h in host.values()}
+    return {addr: max(1, n // on_host[host[addr]]) for addr, n in cores.items()}
+
+
+def grade_on_worker(grader: StudentGrader, entry: RosterEntry, data: bytes | None,
+                    kernels: dict[str, int] | None = None) -> Rendered:
+    """The task a cluster worker runs: grade `entry` from a temporary copy of their notebooks,
+    with the kernel slots `kernels` gives this worker (1 for a worker not in the plan)."""
+    if kernels is not None:
+        from distributed import get_worker
+
+        from grader.reproduce import slots
+
+        slots.configure(kernels.get(get_worker().address, 1))
     if data is None:
         return grader.render(entry)
     with tempfile.TemporaryDirectory(prefix="grader-task-") as tmp:
@@ -107,6 +134,10 @@ def run_on_cluster(grader: StudentGrader, entries: list[RosterEntry], client, li
 
     pending = list(reversed(entries))
     window = max(1, sum(client.nthreads().values()))
+    plan = None
+    if grader.reproduce:  # as many students at once as kernels: none waits for a kernel past its time limit
+        plan = kernel_plan(client)
+        window = max(1, sum(plan.values()))
     by_key: dict[str, tuple[RosterEntry, float, object]] = {}
     done = as_completed()
 
@@ -119,7 +150,7 @@ def run_on_cluster(grader: StudentGrader, entries: list[RosterEntry], client, li
                 yield entry, grader.error(entry, f"not graded: {exc}")
                 continue
             key = task_key(grader, entry, data)
-            future = client.submit(grade_on_worker, grader, entry, data, key=key, retries=retries, pure=False)
+            future = client.submit(grade_on_worker, grader, entry, data, plan, key=key, retries=retries, pure=False)
             by_key[future.key] = (entry, time.monotonic(), future)
             done.add(future)
 

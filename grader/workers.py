@@ -5,14 +5,16 @@ Why processes: Python code in one process runs on one core at a time, and gradin
 Python (botocore builds and parses every request). N processes use N cores.
 
 - Hand-out: each worker holds at most `slots` students at once (the run's `--jobs` spread over
-  the workers); a worker that finishes one gets the next, so a class of thousands is never
+  the workers; 1 with `--reproduce`, see `grader.batch`) and runs at most `kernels` sandbox
+  kernels at once (1: a worker is one core's worth of work); a worker that finishes one gets the next, so a class of thousands is never
   queued in memory twice.
 - Results: a worker grades and renders a student's files in memory and sends them back; the
   parent writes them (atomically, report.json last) as they arrive. Only one process writes the
   output folder, so a worker killed at any moment cannot leave a half-written student.
 - Time limit: a student still being graded `limit_s` after it was handed out is stopped: its
-  worker (and anything the worker started, e.g. a credential helper or a sandbox kernel, all in
-  the worker's own process group) is killed, the student becomes an `error` row naming the
+  worker (and anything the worker started: a credential helper, in the worker's own process
+  group; a sandbox kernel, in a session of its own, which its launcher made die with the
+  worker, `reproduce/kernel/launch.py`) is killed, the student becomes an `error` row naming the
   limit, the worker's other students are handed out again, and a fresh worker takes its place.
 - A worker that dies (killed, out of memory, a crash in a C library): its students are handed
   out again; a student whose grading has killed its worker `retries + 1` times becomes an
@@ -57,8 +59,12 @@ def died_message(code: int | None, times: int) -> str:
 # -- the worker side ---------------------------------------------------------------------------
 
 
-def _worker_main(conn: Connection, grader: StudentGrader, slots: int) -> None:
-    """A worker process: grade the students sent on `conn`, `slots` at once, send back files."""
+def _worker_main(conn: Connection, grader: StudentGrader, slots: int, kernels: int) -> None:
+    """A worker process: grade the students sent on `conn`, `slots` at once, send back files;
+    at most `kernels` sandbox kernels at once (`grader.reproduce.slots`)."""
+    from grader.reproduce import slots as kernel_slots
+
+    kernel_slots.configure(kernels)
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)  # its own group: killing it takes its children (credential helpers, kernels)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -108,10 +114,11 @@ class ProcessPool:
     """Grade entries in `workers` processes of `slots` threads each; see the module doc."""
 
     def __init__(self, grader: StudentGrader, workers: int, slots: int, limit_s: float | None,
-                 retries: int = DEFAULT_RETRIES):
+                 retries: int = DEFAULT_RETRIES, kernels: int = 1):
         self.grader = grader
         self.workers = workers
         self.slots = max(1, slots)
+        self.kernels = max(1, kernels)
         self.limit_s = limit_s
         self.retries = retries
         self.ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
@@ -120,7 +127,7 @@ class ProcessPool:
 
     def _start(self) -> _Worker:
         parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker_main, args=(child, self.grader, self.slots),
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.grader, self.slots, self.kernels),
                                 name="grader-worker", daemon=True)
         proc.start()
         child.close()

@@ -15,3 +15,31 @@ def assert_every_student_once(out: Path, n: int) -> None:
         report = json.loads((out / "students" / sid / "report.json").read_text())
         assert report["student"]["id"] == sid and report["status"] in ("pass", "fail")
     assert not list(out.rglob("*.tmp"))
+
+
+def write_sleepers(folder: Path, seconds: float) -> Path:
+    """Both lesson notebooks, named as the lesson names them, each one cell sleeping `seconds`
+    then printing: cheap re-executions whose kernels' times can be compared."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from grader.reproduce.figures import expected_name
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for role in ("rainfall", "credit"):
+        cell = new_code_cell(f"import time\ntime.sleep({seconds})\nprint('{role} done')")
+        nbformat.write(new_notebook(cells=[cell]), folder / expected_name(role))
+    return folder
+
+
+def kernel_times(out: Path, sid: str) -> list[dict]:
+    """A student's two re-executions' durations (waited_s, total_s, ...), from their report.json."""
+    report = json.loads((out / "students" / sid / "report.json").read_text())
+    return [i["evidence"]["durations_s"] for i in report["items"] if i["id"].endswith("-reproduced")]
+
+
+def assert_one_kernel_at_a_time(times: list[dict]) -> None:
+    """The second kernel of a student started only once the first had finished."""
+    first, second = sorted(times, key=lambda d: d["waited_s"])
+    assert first["waited_s"] < 1.0
+    assert second["waited_s"] >= first["total_s"] * 0.9 >= 1.0, times

@@ -15,7 +15,12 @@ from grader.batch import run_batch
 from grader.cli import main
 from grader.demo.notebook_factory import demo_notebook
 from grader.demo.scenario import Scenario
-from tests.batch_helpers import assert_every_student_once
+from tests.batch_helpers import (
+    assert_every_student_once,
+    assert_one_kernel_at_a_time,
+    kernel_times,
+    write_sleepers,
+)
 from tests.test_batch import quiet, role_row, write_roster
 from tests.test_workers import REGIONS, class_roster, verdicts
 
@@ -93,3 +98,30 @@ def test_a_cluster_worker_killed_mid_run_loses_and_duplicates_no_student(build, 
 
     assert result.graded == n and result.exit_code == 0  # the lost worker's tasks ran again elsewhere
     assert_every_student_once(out, n)
+
+
+def test_with_reproduce_the_cluster_gives_the_local_files_and_one_kernel_per_core(build, moto_url, tmp_path, cluster):
+    """`--reproduce` on the cluster: the executed copies come back and are written by the client,
+    the verdicts are the local run's, and each worker runs one kernel at a time (2 workers on
+    this host: its cores shared among them), so the cluster runs no more kernels than cores."""
+    from grader.cluster import kernel_plan
+
+    lc, client = cluster
+    plan = kernel_plan(client)
+    cores = len(os.sched_getaffinity(0))
+    assert sorted(plan) == sorted(client.nthreads()) and sum(plan.values()) == max(len(plan), cores)
+    built = build(Scenario())
+    rows = [role_row(sid, built, notebooks=str(write_sleepers(tmp_path / "nb" / sid, 1.5))) for sid in ("s01", "s02")]
+    roster = write_roster(tmp_path / "roster.csv", rows)
+    runs = {}
+    for label, kwargs in (("local", {"workers": 1}), ("dask", {"scheduler": lc.scheduler_address})):
+        result = run_batch(roster, out=tmp_path / label, endpoint_url=moto_url, regions=REGIONS, reproduce=True,
+                           progress=quiet(), **kwargs)
+        assert result.graded == 2
+        runs[label] = verdicts(tmp_path / label)
+    assert runs["dask"] == runs["local"]
+    assert files_of(tmp_path / "dask") == files_of(tmp_path / "local")
+    assert len(list((tmp_path / "dask").glob("students/*/executed/*.ipynb"))) == 4
+    if cores <= len(plan):  # one kernel per worker: a student's two notebooks ran one after the other
+        for sid in ("s01", "s02"):
+            assert_one_kernel_at_a_time(kernel_times(tmp_path / "dask", sid))

@@ -16,7 +16,12 @@ import pytest
 
 from grader.batch import run_batch
 from grader.demo.scenario import Scenario
-from tests.batch_helpers import assert_every_student_once
+from tests.batch_helpers import (
+    assert_every_student_once,
+    assert_one_kernel_at_a_time,
+    kernel_times,
+    write_sleepers,
+)
 from tests.test_batch import quiet, role_row, write_roster
 
 REGIONS = ["us-east-2"]
@@ -118,3 +123,19 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_no_student(build, moto_url
     assert result.graded == n and result.exit_code == 0  # the killed worker's students were graded again
     assert_every_student_once(out, n)
     assert not [p for p in multiprocessing.active_children() if p.name == "grader-worker"]
+
+
+def test_with_reproduce_a_worker_grades_one_student_with_one_kernel_at_a_time(build, moto_url, tmp_path):
+    """`--workers 1 --reproduce`: each student's notebooks re-execute in the worker, one kernel at
+    a time (a worker is one core's worth of work), and their executed copies are written."""
+    built = build(Scenario())
+    rows = [role_row(sid, built, notebooks=str(write_sleepers(tmp_path / "nb" / sid, 1.5))) for sid in ("s01", "s02")]
+    roster = write_roster(tmp_path / "roster.csv", rows)
+    out = tmp_path / "out"
+    result = run_batch(roster, out=out, endpoint_url=moto_url, regions=REGIONS, jobs=4, workers=1, reproduce=True,
+                       progress=quiet())
+    assert result.graded == 2
+    for sid in ("s01", "s02"):
+        executed = sorted(p.name for p in (out / "students" / sid / "executed").glob("*.ipynb"))
+        assert len(executed) == 2
+        assert_one_kernel_at_a_time(kernel_times(out, sid))

@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 
 from grader.reproduce import figures as figs
-from grader.reproduce import names, sandbox, scratch
+from grader.reproduce import names, sandbox, scratch, slots
 from grader.reproduce.capped import capped_client
 from grader.reproduce.results import CellError, NotebookRun, RunStatus, SeedRun, SubmissionRun
 
@@ -158,7 +158,9 @@ class _Driver:
         stats_expr = {"s": "__import__('json').dumps(__import__('_grader_kernel.prelude').prelude.stats())"}
         log = open(self.ws.sandbox / "kernel.log", "wb")  # the kernel's own stdout/stderr, not the grader's
         try:
-            async with client.async_setup_kernel(env=env, stdout=log, stderr=log):
+            # cleanup_kc: shut the kernel down on leaving, although we made its manager (nbclient
+            # cleans up only a manager it made itself: without this every kernel outlived its run)
+            async with client.async_setup_kernel(env=env, stdout=log, stderr=log, cleanup_kc=True):
                 t1 = time.monotonic()
                 run.durations.kernel_start_s = t1 - t0
                 self._read_hidden()
@@ -326,7 +328,9 @@ def execute_notebook(path: Path, submission: Path, out_dir: Path, role: str, *, 
         driver = _Driver(nb, ws, limits, run)
         driver.env_passed = passed
         seed_list = [seed] if run.split.seeded else [seed + k for k in range(max(1, seeds))]
-        asyncio.run(driver.main(env, seed_list))
+        with slots.kernel_slot() as waited:
+            run.durations.waited_s = round(waited, 3)
+            asyncio.run(driver.main(env, seed_list))
     finally:
         if not keep_scratch:
             ws.cleanup()
@@ -337,7 +341,8 @@ def execute_submission(folder: Path, out_dir: Path, *, limits: sandbox.Limits | 
                        seeds: int = DEFAULT_SEEDS, roles: tuple[str, ...] = figs.ROLES,
                        parallel: bool = True) -> SubmissionRun:
     """Re-execute each lesson notebook found (tolerantly, by name) in `folder`; with `parallel`,
-    the two notebooks run at the same time, each in its own sandboxed kernel."""
+    the two notebooks run at the same time, each in its own sandboxed kernel, when this process
+    has a kernel slot free for each (`slots`)."""
     from concurrent.futures import ThreadPoolExecutor
 
     folder, out_dir = Path(folder), Path(out_dir)

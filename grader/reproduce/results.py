@@ -62,6 +62,7 @@ class Durations(BaseModel):
     training_s: float = 0.0  # the stand-in's fits (inside cells_s)
     seeds_s: float = 0.0
     total_s: float = 0.0
+    waited_s: float = 0.0  # for a kernel slot of the grader's process, before the kernel started (not in total_s)
     prelude_parts: dict[str, float] = Field(default_factory=dict)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -118,6 +119,50 @@ def test_the_notebook_wall_limit_and_a_dying_kernel_are_errors_too(tmp_path):
     assert run.status is RunStatus.KERNEL_DIED and "cell 2" in run.message
     assert _outputs(run.executed_path)[0][0]["text"] == "one\n"
     assert verdict_for(run).status == "error"
+
+
+def _gone(pid: int, within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":  # dead, not yet reaped by its (dead) parent's reaper
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_no_kernel_outlives_its_run(tmp_path):
+    path = _notebook(tmp_path / "sub", "import os\nprint(os.getpid())")
+    run = execute_notebook(path, path.parent, tmp_path / "out", "credit", seeds=1)
+    assert run.status is RunStatus.COMPLETED, run.message
+    pid = int(_outputs(run.executed_path)[0][0]["text"])
+    assert _gone(pid, 5), f"kernel {pid} still running after its run"
+
+
+def test_a_killed_grader_takes_its_kernel_with_it_even_one_stuck_in_a_loop(tmp_path):
+    """A worker killed past its time limit (SIGKILL: no clean-up of its own) while a student's
+    cell spins in C: the kernel dies with it (its launcher asked for PR_SET_PDEATHSIG)."""
+    pid_file = tmp_path / "kernel.pid"
+    path = _notebook(tmp_path / "sub", f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))",
+                     "sum(range(10**13))  # hours in C, holding the GIL: ipykernel's parent poller cannot run")
+    code = ("import sys\nfrom pathlib import Path\nfrom grader.reproduce import execute_notebook\n"
+            f"p = Path({str(path)!r})\nexecute_notebook(p, p.parent, Path({str(tmp_path / 'out')!r}), 'credit', seeds=1)")
+    grader = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 90
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline and grader.poll() is None
+            time.sleep(0.1)
+        kernel = int(pid_file.read_text())
+        time.sleep(0.5)  # into the loop
+        assert not _gone(kernel, 0.2)
+    finally:
+        grader.kill()
+        grader.wait()
+    assert _gone(kernel, 3), f"kernel {kernel} outlived the grader that started it"
 
 
 def test_a_notebook_printing_without_end_is_stopped_at_the_output_limit(tmp_path):

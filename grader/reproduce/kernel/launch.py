@@ -5,7 +5,10 @@ Runs first inside the new namespaces, then becomes ipykernel (same process):
    folder, /dev/null bound over a file), when the kernel has its own mount namespace; what was
    hidden (or could not be) is written next to HIDE_JSON as `hidden.json`;
 2. sets RLIMIT_AS (address space; 0 = no limit) and no core dumps;
-3. runs ipykernel, so the limits hold for the kernel and everything it starts.
+3. on Linux, asks for SIGKILL when the grader's thread that started it ends (PR_SET_PDEATHSIG): a
+   grading worker killed past its time limit takes its kernels with it at once, even one stuck
+   in a loop (ipykernel's own parent poller would need the kernel's threads to run);
+4. runs ipykernel, so the limits hold for the kernel and everything it starts.
 """
 
 import ctypes
@@ -16,6 +19,8 @@ import runpy
 import sys
 
 MS_BIND = 4096
+PR_SET_PDEATHSIG = 1
+SIGKILL = 9
 
 
 def hide(paths, own_namespace):
@@ -35,7 +40,17 @@ def hide(paths, own_namespace):
     return done, failed
 
 
+def die_with_parent():
+    if not sys.platform.startswith("linux"):
+        return
+    parent = int(os.environ.get("JPY_PARENT_PID") or 0)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
+    if parent and os.getppid() != parent:  # it ended before the request took effect
+        os._exit(1)
+
+
 if __name__ == "__main__":
+    die_with_parent()
     limit, hide_file = int(sys.argv[1]), sys.argv[2]
     with open(hide_file) as fh:
         spec = json.load(fh)
