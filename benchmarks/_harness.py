@@ -169,13 +169,32 @@ class LatencyProxy:
 PROXY_THREADS = 128
 
 
-def proc_cpu_s(pid: int) -> float | None:
-    """CPU seconds (user + system) process `pid` has used (Linux /proc; None elsewhere)."""
+def proc_cpu_s(pid: int, children: bool = False) -> float | None:
+    """CPU seconds (user + system) process `pid` has used (Linux /proc; None elsewhere); with
+    `children`, also that of its children it has waited for."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def forkserver_cpu_s() -> float:
+    """CPU seconds of the worker processes' fork server (grader.workers), its ended workers
+    included: they are its children, not this process's, so RUSAGE_CHILDREN misses them."""
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    return (proc_cpu_s(pid, children=True) or 0.0) if pid else 0.0
+
+
+def stop_forkserver() -> None:
+    """End the fork server, so that the next batch starts (and pays for) its own, as a
+    `grader batch` command does once per run."""
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()
 
 
 def _proxy(upstream: str, latency_ms: float) -> None:
@@ -189,6 +208,9 @@ def _proxy(upstream: str, latency_ms: float) -> None:
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in two writes: without TCP_NODELAY the body waited for the
+        # client's delayed ACK, 40 ms more per request than --latency-ms says
+        disable_nagle_algorithm = True
 
         def log_message(self, *args):
             pass

@@ -15,8 +15,9 @@ Printed per run:
 - latency bound: requests x latency / students at once (--jobs): the wall time if the waiting
   overlapped perfectly and nothing else took time;
 - CPU bound: (grader CPU + fake AWS CPU) / cores: the wall time if every core were busy all the
-  time. Grader CPU is the batch's process and its workers (or the cluster's workers and
-  scheduler); fake AWS CPU is moto's and the proxy's;
+  time. Grader CPU is the batch's process and its workers, with the fork server they start
+  from (each run starts its own), or the cluster's workers and scheduler; fake AWS CPU is
+  moto's and the proxy's;
 - wall / max(bounds), and the grader's CPU per student next to moto's (and their ratio);
 - marginal: what one more student costs the grader and moto (ms/ms=ratio), from a class of
   --small students run just before in the same mode: (CPU of the class - CPU of the small
@@ -34,7 +35,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import REGIONS, LatencyProxy, MotoClass, machine, quiet_progress
+from _harness import (
+    REGIONS,
+    LatencyProxy,
+    MotoClass,
+    forkserver_cpu_s,
+    machine,
+    quiet_progress,
+    stop_forkserver,
+)
 
 
 def children_cpu_s() -> float:
@@ -45,15 +54,17 @@ def children_cpu_s() -> float:
 def run(mode: str, roster: Path, out: Path, url: str, jobs: int, reproduce: bool, cluster=None) -> dict:
     from grader.batch import run_batch
 
-    kwargs = {"workers": 1} if mode == "w1" else {"workers": 2} if mode == "w2" else {}
+    kwargs = {"workers": int(mode[1:])} if mode.startswith("w") else {}
     if mode == "dask":
         kwargs["scheduler"] = cluster.scheduler_address
         worker_cpu0 = sum(cluster_client(cluster).run(time.process_time).values())
-    c0, k0, t0 = time.process_time(), children_cpu_s(), time.perf_counter()
+    if mode.startswith("w"):
+        stop_forkserver()  # each run starts its own, as a `grader batch` command does
+    c0, k0, f0, t0 = time.process_time(), children_cpu_s(), forkserver_cpu_s(), time.perf_counter()
     result = run_batch(roster, out=out, jobs=jobs, endpoint_url=url, regions=REGIONS, progress=quiet_progress(),
                        reproduce=reproduce, **kwargs)
     wall = time.perf_counter() - t0
-    grader_cpu = time.process_time() - c0 + children_cpu_s() - k0
+    grader_cpu = time.process_time() - c0 + children_cpu_s() - k0 + forkserver_cpu_s() - f0
     if mode == "dask":
         grader_cpu += sum(cluster_client(cluster).run(time.process_time).values()) - worker_cpu0
     if result.errors:
@@ -130,7 +141,7 @@ def main() -> None:
                 extra = n - args.small
                 grader_marginal = (r["grader_cpu"] - rs["grader_cpu"]) / extra
                 moto_marginal = (moto_cpu - moto_small) / extra
-                name = {"w1": "workers 1", "w2": "workers 2", "dask": "LocalCl. 2"}[mode]
+                name = f"workers {mode[1:]}" if mode.startswith("w") else "LocalCl. 2"
                 print(f"{name:>10} {r['wall']:>7.1f} {r['calls']:>8} {lat_bound:>10.1f} {cpu_bound:>9.1f} "
                       f"{r['wall'] / max(lat_bound, cpu_bound):>8.2f} {r['grader_cpu'] / n * 1000:>12.0f} "
                       f"{moto_cpu / n * 1000:>10.0f} {r['grader_cpu'] / moto_cpu:>11.2f} "

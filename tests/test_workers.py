@@ -139,3 +139,22 @@ def test_with_reproduce_a_worker_grades_one_student_with_one_kernel_at_a_time(bu
         executed = sorted(p.name for p in (out / "students" / sid / "executed").glob("*.ipynb"))
         assert len(executed) == 2
         assert_one_kernel_at_a_time(kernel_times(out, sid))
+
+
+def test_workers_see_the_environment_and_folder_the_batch_has_now(build, moto_url, tmp_path, monkeypatch):
+    """Workers are forked from a server that an earlier batch started (grader.workers.start_context):
+    they still read the environment and the current folder as the batch has them now."""
+    good = build(Scenario())
+    first = run_batch(write_roster(tmp_path / "r1.csv", [role_row("s01", good)]), out=tmp_path / "one",
+                      endpoint_url=moto_url, regions=REGIONS, workers=1, progress=quiet())
+    assert first.graded == 1
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "aws-config").write_text("[profile fresh]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+                                     encoding="utf-8")
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "aws-config")  # relative: found only from `here`
+    roster = write_roster(tmp_path / "r2.csv", [{"student_id": "s02", "name": "Fresh", "profile": "fresh"}])
+    result = run_batch(roster, out=tmp_path / "two", endpoint_url=moto_url, regions=REGIONS, workers=1,
+                       progress=quiet())
+    assert result.graded == 1, [o.message for o in result.errors]

@@ -29,7 +29,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from grader.aws.guard import refuse_writes
-from grader.aws.sharing import session_handlers, share_handlers, shared_loader
+from grader.aws.sharing import session_handlers, share_aliases, share_handlers, shared_loader
 from grader.errors import AccessError, InputError, ReadOnlyViolation
 
 GLOBAL_REGION = "us-east-1"
@@ -117,6 +117,7 @@ def new_session(**kwargs) -> boto3.Session:
     core.register_component("data_loader", loader)
     core.get_component("event_emitter")._grader_session = True  # its clients share what they can
     share_handlers(core)
+    share_aliases(core)
     session = boto3.Session(botocore_session=core, **kwargs)
     with loader._lock:  # boto3 appended its data folder once more: keep one copy of each path
         loader._search_paths[:] = list(dict.fromkeys(loader._search_paths))

@@ -189,3 +189,61 @@ def test_writes_to_one_trie_from_many_threads_keep_every_handler():
         sys.setswitchinterval(interval)
     kept = [h for t in range(8) for op in range(7) for h in trie.prefix_search(f"before-call.s{t}.Op{op}")]
     assert len(kept) == 1600
+
+
+def test_every_client_shares_one_cache_of_aliased_event_names_and_aliases_as_botocore(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    a, b = AwsAccess(AwsTarget()), AwsAccess(AwsTarget())
+    east, iam = a.client("sagemaker", "us-east-2"), b.client("iam")
+    assert east.meta.events._alias_name_cache is iam.meta.events._alias_name_cache
+    botocores = botocore.hooks.EventAliaser(botocore.hooks.HierarchicalEmitter())  # its own, empty cache
+    names = [f"before-call.{old}.Op" for old in botocore.hooks.EVENT_ALIASES] + [
+        "before-call.sagemaker.ListEndpoints", "provide-client-params.s3.ListObjectsV2", "needs-retry.iam"]
+    for name in names:
+        assert east.meta.events._alias_event_name(name) == botocores._alias_event_name(name), name
+    # a session of plain botocore keeps its own cache
+    plain = botocore.session.get_session().get_component("event_emitter")
+    assert plain._alias_name_cache is not east.meta.events._alias_name_cache
+
+
+def _proxies(client) -> dict:
+    return client._endpoint.http_session._proxy_config._proxies
+
+
+def test_proxies_follow_the_environment_as_it_changes_and_no_proxy_still_bypasses(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert _proxies(AwsAccess(AwsTarget()).client("iam")).get("https") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert _proxies(AwsAccess(AwsTarget()).client("iam"))["https"] == "http://proxy.example:3128"
+    monkeypatch.setenv("HTTPS_PROXY", "http://other.example:8080")
+    assert _proxies(AwsAccess(AwsTarget()).client("iam"))["https"] == "http://other.example:8080"
+    monkeypatch.setenv("NO_PROXY", "amazonaws.com")
+    assert _proxies(AwsAccess(AwsTarget()).client("iam")) == {}
+    plain = botocore.session.get_session().create_client("iam", region_name="us-east-1")
+    assert _proxies(plain) == {}
+
+
+def test_a_handler_without_kwargs_is_still_refused_as_botocore_refuses_it():
+    import functools
+
+    events = botocore.hooks.HierarchicalEmitter()
+
+    def no_kwargs(a, b):
+        return None
+
+    class Holder:
+        def method(self, **kwargs):
+            return None
+
+        def strict(self, x):
+            return None
+
+    for handler in (lambda **kw: None, Holder().method, functools.partial(lambda a, **kw: None, 1)):
+        events.register("before-call.iam", handler)
+    for handler in (no_kwargs, Holder().strict, functools.partial(no_kwargs, 1)):
+        with pytest.raises(ValueError, match="must accept keyword arguments"):
+            events.register("before-call.iam", handler)
