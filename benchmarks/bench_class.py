@@ -5,8 +5,11 @@
     python benchmarks/bench_class.py --students 30 --latency-ms 50 --jobs 16 --modes w1,w2,dask
     python benchmarks/bench_class.py --reproduce 20        # also: --reproduce, workers 1 against LocalCluster
 
-The fake AWS is a moto server in its own process (8 synthetic accounts; a roster row i grades
-account i mod 8 with that account's two executed notebooks), behind a latency proxy, another
+The fake AWS is a moto server in its own process (--accounts synthetic accounts, by default one
+per student as in a real class; a roster row i grades account i mod --accounts with that
+account's two executed notebooks: with fewer accounts than students, the students sharing an
+account share its notebooks, and the class pass flags them all as shared work, re-rendering
+every report), behind a latency proxy, another
 process that waits --latency-ms before forwarding each request (see _harness.py). Each run is
 `grader.batch.run_batch`, the code of `grader batch`.
 
@@ -84,8 +87,12 @@ def cluster_client(cluster):
 
 
 def local_cluster(threads: int):
+    """Two worker processes, started as docs/mooc-scale.md says to start grading workers: without
+    Dask's statistical profiler (it samples every thread's stack every 10 ms)."""
+    import dask
     from distributed import LocalCluster
 
+    dask.config.set({"distributed.worker.profile.enabled": False})
     return LocalCluster(n_workers=2, threads_per_worker=threads, processes=True, dashboard_address=None,
                         host="127.0.0.1")
 
@@ -93,6 +100,7 @@ def local_cluster(threads: int):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=60)
+    ap.add_argument("--accounts", type=int, default=0, help="synthetic accounts (default: one per student)")
     ap.add_argument("--latency-ms", type=float, default=50.0)
     ap.add_argument("--jobs", type=int, default=32, help="students at once (spread over the workers)")
     ap.add_argument("--modes", default="w1,w2,dask")
@@ -109,10 +117,11 @@ def main() -> None:
     modes = [m for m in args.modes.split(",") if m]
     print(f"bench_class: {machine()}; {args.students} students; {args.latency_ms:g} ms per request (proxy); "
           f"--jobs {args.jobs}; regions {','.join(REGIONS)}")
-    with MotoClass(accounts=8) as moto, LatencyProxy(moto.url, args.latency_ms) as proxy, \
+    accounts = args.accounts or args.students
+    with MotoClass(accounts=accounts) as moto, LatencyProxy(moto.url, args.latency_ms) as proxy, \
             tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        print(f"moto server with 8 synthetic accounts built in {moto.build_s:.1f} s; proxy at {proxy.url}")
+        print(f"moto server with {accounts} synthetic accounts built in {moto.build_s:.1f} s; proxy at {proxy.url}")
         roster = moto.roster(tmp / "roster.csv", args.students)
         warm = moto.roster(tmp / "warm.csv", 4)
         cluster = local_cluster(max(1, args.jobs // 2)) if "dask" in modes or args.reproduce else None

@@ -78,7 +78,8 @@ def kernel_plan(client) -> dict[str, int]:
     Dask's threads, so a worker's thread count says nothing about the cores kernels use."""
     from urllib.parse import urlsplit
 
-    cores = client.run(_cores)  # {address: cores of its host that it may use}
+    found = client.run(_cores, on_error="return")  # {address: cores its host lets it use}
+    cores = {addr: n if isinstance(n, int) else 1 for addr, n in found.items()}  # a worker that failed: 1
     host = {addr: urlsplit(addr).hostname for addr in cores}
     on_host = {h: sum(1 for a in cores if host[a] == h) for h in host.values()}
     return {addr: max(1, n // on_host[host[addr]]) for addr, n in cores.items()}

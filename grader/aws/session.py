@@ -28,6 +28,7 @@ import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from grader.aws import timestamps
 from grader.aws.guard import refuse_writes
 from grader.aws.sharing import session_handlers, share_aliases, share_handlers, shared_loader
 from grader.errors import AccessError, InputError, ReadOnlyViolation
@@ -118,6 +119,7 @@ def new_session(**kwargs) -> boto3.Session:
     core.get_component("event_emitter")._grader_session = True  # its clients share what they can
     share_handlers(core)
     share_aliases(core)
+    timestamps.install(core)
     session = boto3.Session(botocore_session=core, **kwargs)
     with loader._lock:  # boto3 appended its data folder once more: keep one copy of each path
         loader._search_paths[:] = list(dict.fromkeys(loader._search_paths))
@@ -134,7 +136,7 @@ class AwsAccess:
         max_attempts: int = 5,
         connect_timeout: float = 5,
         read_timeout: float = 30,
-        max_pool: int = 16,
+        max_pool: int = 256,  # per host, shared by the clients of the process (sharing.SharedHTTPSession)
         base_session: boto3.Session | None = None,
         client_hooks: ClientHooks | None = None,
     ):

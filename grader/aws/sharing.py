@@ -7,7 +7,9 @@ session's whole event-handler trie. A class of students makes ten clients a stud
 most of a student's CPU after the requests themselves. Here each is built once per process and
 shared: all of it is read-only data, except the handler trie, which is copied on write instead
 (`SharedTrie`): a client's own handlers (the read-only guard, the call counter, retries) are
-still its own. Importing this module installs the sharing: client classes, service models
+still its own. Also shared: the cache of aliased event names, the proxies found in the
+environment, and the HTTP connection pools (`SharedHTTPSession`: connections carry no
+credentials). Importing this module installs the sharing: client classes, service models
 and the handler trie only for the sessions of `grader.aws.session.new_session` (other sessions
 get botocore's own behaviour there); parsed endpoint rule sets for every session of the
 process, since a provider holds no per-client state.
@@ -25,6 +27,7 @@ from typing import Any
 import botocore.client
 import botocore.endpoint
 import botocore.hooks
+import botocore.httpsession
 import botocore.regions
 from botocore.loaders import Loader
 
@@ -244,6 +247,8 @@ def _aliaser_copy(self):
     twin = _BOTOCORE_ALIASER_COPY(self)
     if twin._event_aliases == self._event_aliases:
         twin._alias_name_cache = self._alias_name_cache
+    if getattr(self, "_grader_session", False):  # a client of new_session's: shares what they share
+        twin._grader_session = True
     return twin
 
 
@@ -310,3 +315,55 @@ def _verify_accept_kwargs(self, func):
 
 _BOTOCORE_VERIFY = botocore.hooks.BaseEventHooks._verify_accept_kwargs
 botocore.hooks.BaseEventHooks._verify_accept_kwargs = _verify_accept_kwargs
+
+
+# -- HTTP connections: one pool per setting for the process's grader clients ---------------------
+class SharedHTTPSession(botocore.httpsession.URLLib3Session):
+    """botocore's HTTP session (a urllib3 pool manager), one for every grader client of the
+    process with the same HTTP settings, instead of one per client. botocore made a pool manager
+    and a TLS context for each client (a student's 11), and each opened its own connections: a
+    TLS handshake and a load of the CA bundle per client and student against AWS. Connections
+    hold no credentials (each request is signed on its own), so students' clients may share them;
+    urllib3's pools are thread-safe. `close` is a no-op: no one client may close the others'
+    connections (they end with the process)."""
+
+    def close(self) -> None:
+        return None
+
+
+_HTTP: dict[tuple, SharedHTTPSession] = {}
+_HTTP_LOCK = threading.Lock()
+MAX_HTTP_SESSIONS = 32
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _shared_http_session(**kwargs: Any) -> botocore.httpsession.URLLib3Session:
+    try:
+        key = _frozen(kwargs)
+        hash(key)
+    except TypeError:  # a setting we cannot compare: this client's own session, as botocore does
+        return botocore.httpsession.URLLib3Session(**kwargs)
+    with _HTTP_LOCK:
+        found = _HTTP.get(key)
+        if found is None and len(_HTTP) < MAX_HTTP_SESSIONS:
+            found = _HTTP[key] = SharedHTTPSession(**kwargs)
+    return found or botocore.httpsession.URLLib3Session(**kwargs)
+
+
+def _create_endpoint(self, *args, **kwargs):
+    """botocore's EndpointCreator.create_endpoint, with the shared HTTP sessions for the clients
+    of `new_session`'s sessions (their event emitters carry `_grader_session`)."""
+    if getattr(self._event_emitter, "_grader_session", False) and "http_session_cls" not in kwargs:
+        kwargs["http_session_cls"] = _shared_http_session
+    return _BOTOCORE_CREATE_ENDPOINT(self, *args, **kwargs)
+
+
+_BOTOCORE_CREATE_ENDPOINT = botocore.endpoint.EndpointCreator.create_endpoint
+botocore.endpoint.EndpointCreator.create_endpoint = _create_endpoint

@@ -13,7 +13,7 @@ import botocore.session
 import pytest
 
 from grader.aws.session import AwsAccess, AwsTarget, new_session
-from grader.aws.sharing import SharedTrie
+from grader.aws.sharing import SharedHTTPSession, SharedTrie
 from grader.errors import ReadOnlyViolation
 
 
@@ -247,3 +247,20 @@ def test_a_handler_without_kwargs_is_still_refused_as_botocore_refuses_it():
     for handler in (no_kwargs, Holder().strict, functools.partial(no_kwargs, 1)):
         with pytest.raises(ValueError, match="must accept keyword arguments"):
             events.register("before-call.iam", handler)
+
+
+def test_students_clients_share_http_pools_per_setting_and_one_closing_leaves_the_others(moto_url, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    a, b = AwsAccess(AwsTarget(endpoint_url=moto_url)), AwsAccess(AwsTarget(endpoint_url=moto_url))
+    sts_a, sts_b, iam_b = a.client("sts"), b.client("sts"), b.client("iam")
+    pool = sts_a._endpoint.http_session
+    assert isinstance(pool, SharedHTTPSession)
+    assert sts_b._endpoint.http_session is pool and iam_b._endpoint.http_session is pool
+    slow = AwsAccess(AwsTarget(endpoint_url=moto_url), read_timeout=99).client("sts")
+    assert slow._endpoint.http_session is not pool  # another setting, another pool
+    plain = botocore.session.get_session().create_client("sts", region_name="us-east-1", endpoint_url=moto_url)
+    assert not isinstance(plain._endpoint.http_session, SharedHTTPSession)
+    sts_a.close()  # botocore closes a client's HTTP session: not the one the others use
+    assert sts_b.get_caller_identity()["Account"] and isinstance(iam_b.list_users()["Users"], list)
+    assert a.client("sts").get_caller_identity()["Account"]
