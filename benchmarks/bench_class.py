@@ -54,13 +54,19 @@ def children_cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def own_and_children_cpu_s() -> float:
+    """Run on each cluster worker: its CPU and its ended children's (the sandbox kernels), as the
+    local modes count their workers' through the fork server."""
+    return time.process_time() + children_cpu_s()
+
+
 def run(mode: str, roster: Path, out: Path, url: str, jobs: int, reproduce: bool, cluster=None) -> dict:
     from grader.batch import run_batch
 
     kwargs = {"workers": int(mode[1:])} if mode.startswith("w") else {}
     if mode == "dask":
         kwargs["scheduler"] = cluster.scheduler_address
-        worker_cpu0 = sum(cluster_client(cluster).run(time.process_time).values())
+        worker_cpu0 = sum(cluster_client(cluster).run(own_and_children_cpu_s).values())
     if mode.startswith("w"):
         stop_forkserver()  # each run starts its own, as a `grader batch` command does
     c0, k0, f0, t0 = time.process_time(), children_cpu_s(), forkserver_cpu_s(), time.perf_counter()
@@ -69,7 +75,7 @@ def run(mode: str, roster: Path, out: Path, url: str, jobs: int, reproduce: bool
     wall = time.perf_counter() - t0
     grader_cpu = time.process_time() - c0 + children_cpu_s() - k0 + forkserver_cpu_s() - f0
     if mode == "dask":
-        grader_cpu += sum(cluster_client(cluster).run(time.process_time).values()) - worker_cpu0
+        grader_cpu += sum(cluster_client(cluster).run(own_and_children_cpu_s).values()) - worker_cpu0
     if result.errors:
         raise SystemExit(f"{mode}: {len(result.errors)} students not graded: {result.errors[0].message}")
     return {"mode": mode, "wall": wall, "calls": result.api_calls, "grader_cpu": grader_cpu}

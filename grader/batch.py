@@ -67,9 +67,14 @@ def default_workers() -> int:
 
 
 def default_student_timeout(rubric: Rubric, reproduce: bool) -> float:
-    """The per-student time limit by default: 10 minutes, plus the rubric's sandbox bound for
-    each of the two notebooks with `--reproduce`."""
-    return DEFAULT_STUDENT_TIMEOUT_S + (2 * rubric.run_params.notebook_timeout_s if reproduce else 0.0)
+    """The per-student time limit by default: 10 minutes, plus, with `--reproduce`, the longest
+    each of the two notebooks can take within the sandbox's own bounds (`longest_run_s`): a
+    worker runs them one after the other, and a notebook is only ever stopped by its own limits."""
+    if not reproduce:
+        return DEFAULT_STUDENT_TIMEOUT_S
+    from grader.reproduce.execute import longest_run_s
+
+    return DEFAULT_STUDENT_TIMEOUT_S + 2 * longest_run_s(rubric.run_params.notebook_timeout_s)
 
 
 @dataclass(frozen=True)
@@ -267,9 +272,10 @@ def _graded(grader: StudentGrader, todo: list[RosterEntry], jobs: int, workers: 
     elif workers is not None and todo:
         from grader.workers import ProcessPool
 
-        # With --reproduce a worker grades one student at a time, with one kernel: a student never
-        # waits for a kernel inside a worker (their time limit counts from hand-out), and
-        # --workers N runs N kernels at once, on N cores.
+        # With --reproduce a worker grades one student at a time, with one kernel: no student waits
+        # behind another's notebooks inside a worker (their time limit counts from hand-out and
+        # covers their own two notebooks one after the other), and --workers N runs N kernels at
+        # once, on N cores.
         slots = 1 if grader.reproduce else -(-jobs // workers)
         yield from ProcessPool(grader, workers, slots, limit, kernels=1).run(todo)
     else:

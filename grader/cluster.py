@@ -74,15 +74,18 @@ def _cores() -> int:
 
 def kernel_plan(client) -> dict[str, int]:
     """Worker address -> sandbox kernels it runs at once: its host's cores shared among the
-    worker processes on that host (at least 1 each). A kernel is a process of its own, outside
-    Dask's threads, so a worker's thread count says nothing about the cores kernels use."""
+    worker processes on that host (at least 1 each; a kernel is a process of its own, outside
+    Dask's threads), and never more than its threads: Dask runs at most that many of its tasks
+    at once, and places tasks by threads, so a slot without a thread would only hold a student
+    waiting (their time limit counts from submission)."""
     from urllib.parse import urlsplit
 
     found = client.run(_cores, on_error="return")  # {address: cores its host lets it use}
+    threads = client.nthreads()
     cores = {addr: n if isinstance(n, int) else 1 for addr, n in found.items()}  # a worker that failed: 1
     host = {addr: urlsplit(addr).hostname for addr in cores}
     on_host = {h: sum(1 for a in cores if host[a] == h) for h in host.values()}
-    return {addr: max(1, n // on_host[host[addr]]) for addr, n in cores.items()}
+    return {addr: max(1, min(n // on_host[host[addr]], threads.get(addr, 1))) for addr, n in cores.items()}
 
 
 def grade_on_worker(grader: StudentGrader, entry: RosterEntry, data: bytes | None,

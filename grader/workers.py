@@ -20,7 +20,8 @@ Python (botocore builds and parses every request). N processes use N cores.
   out again; a student whose grading has killed its worker `retries + 1` times becomes an
   `error` row saying so. No student is lost or written twice.
 - A worker whose parent dies (e.g. SIGKILL of the batch) sees its pipe close and kills its
-  own process group: nothing is left running.
+  own process group; its kernels die with it. Only a process a student's notebook started in
+  the background (the kernel's child, in the kernel's session) can outlive such a kill.
 """
 
 from __future__ import annotations

@@ -125,3 +125,13 @@ def test_with_reproduce_the_cluster_gives_the_local_files_and_one_kernel_per_cor
     if cores <= len(plan):  # one kernel per worker: a student's two notebooks ran one after the other
         for sid in ("s01", "s02"):
             assert_one_kernel_at_a_time(kernel_times(tmp_path / "dask", sid))
+
+
+def test_the_kernel_plan_never_gives_a_worker_more_slots_than_threads():
+    """A worker of one thread runs one task at a time: more slots would only queue students
+    (their time limit counts from submission), whatever its host's cores."""
+    from grader.cluster import kernel_plan
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as lc, distributed.Client(lc) as client:
+        assert list(kernel_plan(client).values()) == [1]

@@ -330,7 +330,14 @@ class SharedHTTPSession(botocore.httpsession.URLLib3Session):
     def close(self) -> None:
         return None
 
+    def _get_pool_manager_kwargs(self, **extra_kwargs):
+        """One pool per host, and a process reads many (regional endpoints, a host per bucket,
+        per account for S3 Control): urllib3 keeps 10 by default and closes the least recently
+        used, which here would be another student's connections."""
+        return {**super()._get_pool_manager_kwargs(**extra_kwargs), "num_pools": MAX_HOSTS}
 
+
+MAX_HOSTS = 1024
 _HTTP: dict[tuple, SharedHTTPSession] = {}
 _HTTP_LOCK = threading.Lock()
 MAX_HTTP_SESSIONS = 32

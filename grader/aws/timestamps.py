@@ -11,6 +11,7 @@ botocore's: the same instant, in UTC.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from botocore.utils import parse_timestamp as botocore_parse_timestamp
@@ -19,11 +20,15 @@ from botocore.utils import tzutc  # dateutil's, as botocore uses it (dateutil co
 _UTC = tzutc()
 
 
+#: Exactly AWS's form: a calendar date, a time with optional fraction, Z (nothing else takes the fast path)
+_AWS_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z")
+
+
 def parse_timestamp(value):
-    if isinstance(value, str) and len(value) >= 20 and value[-1] == "Z" and value[10] == "T" and value[4] == "-":
+    if isinstance(value, str) and _AWS_FORM.fullmatch(value):
         try:
             return datetime.fromisoformat(value[:-1]).replace(tzinfo=_UTC)
-        except ValueError:
+        except ValueError:  # e.g. month 13: botocore's error
             pass
     return botocore_parse_timestamp(value)
 

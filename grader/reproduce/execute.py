@@ -33,6 +33,14 @@ from grader.reproduce.results import CellError, NotebookRun, RunStatus, SeedRun,
 
 DEFAULT_SEEDS = 5
 PRELUDE_TIMEOUT_S = 120.0  # moto, the fake account and the SDK import: 3-10 s
+KERNEL_START_S = 60  # nbclient's startup_timeout
+STATS_S = 30.0  # each of the two reads of the kernel's stats
+
+
+def longest_run_s(notebook_timeout_s: float) -> float:
+    """The longest one notebook's re-execution can take within the sandbox's own bounds: kernel
+    start, prelude, the cells (the notebook limit), the seed runs (the limit again), the stats."""
+    return KERNEL_START_S + PRELUDE_TIMEOUT_S + 2 * notebook_timeout_s + 2 * STATS_S
 _RECOVER_S = 10.0  # how long an interrupted kernel gets to become idle again
 
 
@@ -98,7 +106,7 @@ class _Driver:
         km = AsyncKernelManager(kernel_name=name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]),
                                 transport="ipc", connection_file=str(self.ws.sandbox / "connection.json"))
         client = capped_client(NotebookClient)(self.nb, km=km, timeout=self.limits.cell_timeout_s, allow_errors=True,
-                                         interrupt_on_timeout=False, startup_timeout=60, shutdown_kernel="immediate",
+                                         interrupt_on_timeout=False, startup_timeout=KERNEL_START_S, shutdown_kernel="immediate",
                                          resources={"metadata": {"path": str(self.ws.workdir)}},
                                          store_widget_state=False)
         client.output_left = self.limits.output_bytes
@@ -183,7 +191,7 @@ class _Driver:
                 finally:
                     run.durations.cells_s = time.monotonic() - t2
                     self._record_errors()
-                stats = _expression(await _hidden(client, "", 30, stats_expr), "s")
+                stats = _expression(await _hidden(client, "", STATS_S, stats_expr), "s")
                 run.durations.prelude_parts = {k: round(v, 3) for k, v in stats["timings"].items()}
                 run.durations.training_s = stats["training_s"]
                 run.training_jobs = stats["jobs"]
@@ -193,7 +201,7 @@ class _Driver:
                     t3 = time.monotonic()
                     await self._seed_runs(client, seeds[1:], time.monotonic() + self.limits.notebook_timeout_s)
                     run.durations.seeds_s = time.monotonic() - t3
-                    run.durations.training_s = _expression(await _hidden(client, "", 30, stats_expr), "s")["training_s"]
+                    run.durations.training_s = _expression(await _hidden(client, "", STATS_S, stats_expr), "s")["training_s"]
         except _Stop as stop:
             run.status, run.message, run.limit = stop.status, stop.message, stop.limit
         except Exception as exc:  # kernel start, connection: the grader's side

@@ -13,7 +13,7 @@ import botocore.session
 import pytest
 
 from grader.aws.session import AwsAccess, AwsTarget, new_session
-from grader.aws.sharing import SharedHTTPSession, SharedTrie
+from grader.aws.sharing import MAX_HOSTS, SharedHTTPSession, SharedTrie
 from grader.errors import ReadOnlyViolation
 
 
@@ -256,6 +256,7 @@ def test_students_clients_share_http_pools_per_setting_and_one_closing_leaves_th
     sts_a, sts_b, iam_b = a.client("sts"), b.client("sts"), b.client("iam")
     pool = sts_a._endpoint.http_session
     assert isinstance(pool, SharedHTTPSession)
+    assert pool._manager.pools._maxsize == MAX_HOSTS  # not urllib3's 10 hosts: no student's pool is evicted
     assert sts_b._endpoint.http_session is pool and iam_b._endpoint.http_session is pool
     slow = AwsAccess(AwsTarget(endpoint_url=moto_url), read_timeout=99).client("sts")
     assert slow._endpoint.http_session is not pool  # another setting, another pool

@@ -24,6 +24,7 @@ def _values() -> list:
         frac = "." + "".join(rng.choice("0123456789") for _ in range(digits)) if digits else ""
         values.append(base + frac + "Z")
     values += ["2026-12-01T10:00:00+00:00", "2026-12-01T12:00:00+02:00", "Tue, 01 Dec 2026 10:00:00 GMT",
+               "2026-12-01T10:00:00,5Z", "0001-01-01T00:00:00Z",
                1764583200, 1764583200.5, "1764583200", "2026-12-01 10:00:00Z", "2026-12-01T10:00Z"]
     return values
 
@@ -36,7 +37,8 @@ def test_each_form_parses_to_botocores_instant_in_utc(value):
         assert ours.utcoffset() == timedelta(0) and ours.isoformat() == theirs.isoformat()
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01T10:00:00Z", "2026-12-01T25:00:00Z", "not a timeZ", "2026-12-01TZ"])
+@pytest.mark.parametrize("bad", ["2026-13-01T10:00:00Z", "2026-12-01T25:00:00Z", "not a timeZ", "2026-12-01TZ",
+                                 "2026-12-01T10:00:00+05:00Z", "2026-12-01T10:00:00.5+02Z", "2026-W01-1T10:00:00Z"])
 def test_a_malformed_value_is_botocores_to_refuse(bad):
     with pytest.raises(ValueError) as ours:
         parse_timestamp(bad)

@@ -73,8 +73,57 @@ def test_grader_kernels_in_the_environment_wins_and_a_bad_value_is_ignored(monke
 
 
 def test_by_default_a_process_has_a_slot_per_core():
-    slots._sem = None  # a process that never configured
+    slots._slots = None  # a process that never configured
     assert slots.size() == slots.cores() >= 1
+
+
+def test_a_smaller_size_while_kernels_run_lets_none_in_until_enough_have_ended():
+    slots.configure(2)
+    inside, release = [], threading.Event()
+
+    def hold() -> None:
+        with slots.kernel_slot():
+            inside.append(1)
+            release.wait(5)
+
+    holders = [threading.Thread(target=hold) for _ in range(2)]
+    for t in holders:
+        t.start()
+    while len(inside) < 2:
+        time.sleep(0.01)
+    slots.configure(1)  # both keep their slot
+    got = threading.Event()
+
+    def late() -> None:
+        with slots.kernel_slot():
+            got.set()
+
+    waiting = threading.Thread(target=late)
+    waiting.start()
+    time.sleep(0.2)
+    assert not got.is_set()  # 2 running, size 1: nobody gets in
+    release.set()
+    waiting.join(5)
+    for t in holders:
+        t.join(5)
+    assert got.is_set() and slots._slots.used == 0
+
+
+def test_a_cgroup_cpu_quota_caps_the_cores(tmp_path):
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "cpu.max").write_text("150000 100000\n")
+    assert slots.cpu_quota(v2) == 2
+    (v2 / "cpu.max").write_text("max 100000\n")
+    assert slots.cpu_quota(v2) is None
+    v1 = tmp_path / "v1" / "cpu"
+    v1.mkdir(parents=True)
+    (v1 / "cpu.cfs_quota_us").write_text("400000\n")
+    (v1 / "cpu.cfs_period_us").write_text("100000\n")
+    assert slots.cpu_quota(tmp_path / "v1") == 4
+    (v1 / "cpu.cfs_quota_us").write_text("-1\n")
+    assert slots.cpu_quota(tmp_path / "v1") is None
+    assert slots.cpu_quota(tmp_path / "none") is None
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox's kernels are tested on Linux")
