@@ -10,9 +10,10 @@ this process's kernel slots, and the number of slots is decided once per process
 - `GRADER_KERNELS=N` in the environment, when set (the operator's word wins everywhere);
 - else a grading worker process (`grader batch --workers N`) has 1: N workers, N kernels;
 - else a Dask worker process has its host's cores shared among the worker processes of that
-  host (`cluster.kernel_plan`): `dask worker --nworkers 4` on 16 cores gives 4 each;
-- else (`grader grade`, `grader execute`, `--workers 0`, the Python API) the cores this process
-  may use.
+  host, and no more than its threads (`cluster.kernel_plan`): `dask worker --nworkers 4
+  --nthreads 4` on 16 cores gives 4 each;
+- else (`grader check`, `grader execute`, `--workers 0`, the Python API) the cores this process
+  may use (a cgroup CPU quota counted).
 
 Waiting for a slot is not the notebook's time: its limits start when its kernel starts.
 """
