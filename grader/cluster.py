@@ -13,8 +13,8 @@ distributed cluster (the `dask` extra), the files written here by the client as 
   3 by default); a task past that is the student's `error` row. A task that raised is retried
   `retries` times. Each result is written once, when its future completes (`as_completed`).
 - Bounded: at most one task per worker thread is submitted at a time (with `--reproduce`, one
-  per kernel slot: `kernel_plan`, a host's cores shared among its worker processes); the per-student time
-  limit counts from submission. A task past it is cancelled and the student is an `error` row
+  per kernel slot: `kernel_plan`, a host's cores shared among its worker processes, at most a
+  worker's threads); the per-student time limit counts from submission. A task past it is cancelled and the student is an `error` row
   naming the limit (Dask cannot stop a running thread: the worker finishes its AWS calls, which
   their own timeouts bound, and the result is dropped).
 """
@@ -66,12 +66,6 @@ def task_key(grader: StudentGrader, entry: RosterEntry, data: bytes | None) -> s
     return f"grade-{entry.folder}-{h.hexdigest()[:16]}"
 
 
-def _cores() -> int:
-    from grader.reproduce.slots import cores
-
-    return cores()
-
-
 def kernel_plan(client) -> dict[str, int]:
     """Worker address -> sandbox kernels it runs at once: its host's cores shared among the
     worker processes on that host (at least 1 each; a kernel is a process of its own, outside
@@ -80,7 +74,9 @@ def kernel_plan(client) -> dict[str, int]:
     waiting (their time limit counts from submission)."""
     from urllib.parse import urlsplit
 
-    found = client.run(_cores, on_error="return")  # {address: cores its host lets it use}
+    from grader.reproduce.slots import cores as host_cores
+
+    found = client.run(host_cores, on_error="return")  # {address: cores its host lets it use}
     threads = client.nthreads()
     cores = {addr: n if isinstance(n, int) else 1 for addr, n in found.items()}  # a worker that failed: 1
     host = {addr: urlsplit(addr).hostname for addr in cores}

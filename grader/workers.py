@@ -6,8 +6,8 @@ Python (botocore builds and parses every request). N processes use N cores.
 
 - Hand-out: each worker holds at most `slots` students at once (the run's `--jobs` spread over
   the workers; 1 with `--reproduce`, see `grader.batch`) and runs at most `kernels` sandbox
-  kernels at once (1: a worker is one core's worth of work); a worker that finishes one gets the next, so a class of thousands is never
-  queued in memory twice.
+  kernels at once (1: a worker is one core's worth of work); a worker that finishes one gets
+  the next, so a class of thousands is never queued in memory twice.
 - Results: a worker grades and renders a student's files in memory and sends them back; the
   parent writes them (atomically, report.json last) as they arrive. Only one process writes the
   output folder, so a worker killed at any moment cannot leave a half-written student.

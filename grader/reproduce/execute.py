@@ -35,13 +35,13 @@ DEFAULT_SEEDS = 5
 PRELUDE_TIMEOUT_S = 120.0  # moto, the fake account and the SDK import: 3-10 s
 KERNEL_START_S = 60  # nbclient's startup_timeout
 STATS_S = 30.0  # each of the two reads of the kernel's stats
+_RECOVER_S = 10.0  # how long an interrupted kernel gets to become idle again
 
 
 def longest_run_s(notebook_timeout_s: float) -> float:
     """The longest one notebook's re-execution can take within the sandbox's own bounds: kernel
     start, prelude, the cells (the notebook limit), the seed runs (the limit again), the stats."""
     return KERNEL_START_S + PRELUDE_TIMEOUT_S + 2 * notebook_timeout_s + 2 * STATS_S
-_RECOVER_S = 10.0  # how long an interrupted kernel gets to become idle again
 
 
 class _Stop(Exception):
