@@ -40,6 +40,7 @@ from grader.output import ensure_out_dir
 from grader.overrides import read_overrides
 from grader.progress import Progress
 from grader.resume import (
+    Prints,
     build_class,
     keep_resumed,
     remove_stale_temp_files,
@@ -216,21 +217,24 @@ def run_batch(
     progress.start(len(roster.entries), resumed=len(outcomes))
     for outcome in outcomes.values():
         progress.advance(outcome)
+    prints: Prints = {}  # the fingerprints of the students graded now, for the class pass
     try:
         for entry, rendered in _graded(grader, todo, jobs, workers, scheduler, limit):
             grader.write(entry, rendered)  # report.json last
+            if rendered.prints is not None:
+                prints[entry.student_id] = rendered.prints
             outcome = _outcome(entry, rendered.summary)
             outcomes[outcome.student_id] = outcome
             progress.advance(outcome)
     except BaseException:
         progress.stop()
-        _write_class_best_effort(rubric, roster, out, fmt)
+        _write_class_best_effort(rubric, roster, out, fmt, prints)
         raise
     progress.stop()
 
     from reports import write_class
 
-    class_dict = build_class(rubric, roster, students_dir)
+    class_dict = build_class(rubric, roster, students_dir, prints)
     class_files = write_class(class_dict, out, fmt)
     ordered = [outcomes[e.student_id] for e in roster]
     return BatchResult(
@@ -242,12 +246,12 @@ def run_batch(
     )
 
 
-def _write_class_best_effort(rubric: Rubric, roster: Roster, out: Path, fmt: list[str]) -> None:
+def _write_class_best_effort(rubric: Rubric, roster: Roster, out: Path, fmt: list[str], prints: Prints) -> None:
     """A run stopped by a fault or Ctrl-C still leaves class files for the students done."""
     from reports import write_class
 
     try:
-        write_class(build_class(rubric, roster, out / "students"), out, fmt)
+        write_class(build_class(rubric, roster, out / "students", prints), out, fmt)
     except Exception:  # noqa: BLE001 - the original error is the one to report
         log.debug("could not write the class files after the run stopped", exc_info=True)
 

@@ -131,10 +131,13 @@ def grade_student(
     *,
     raise_access_errors: bool = False,
     access: AwsAccess | None = None,
+    submission: Any = None,
 ) -> StudentReport:
+    """Grade one student. `submission`: their notebooks' facts, when the caller has read them
+    already (`load_notebooks(request.notebooks)`); else they are read here."""
     started = time.perf_counter()
     student = request.student.model_copy()
-    notebooks = load_notebooks(request.notebooks)
+    notebooks = submission if submission is not None else load_notebooks(request.notebooks)
     aws_facts = None
     access_obj = access
     try:

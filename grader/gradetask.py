@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from grader.aws.session import AwsAccess, AwsTarget
-from grader.engine import GradeRequest, error_report, grade_student
+from grader.engine import GradeRequest, error_report, grade_student, load_notebooks
 from grader.errors import GraderError
-from grader.models import StudentInfo
+from grader.integrity import student_prints
+from grader.models import StudentInfo, StudentReport
+from grader.notebooks.fingerprints import Fingerprint
 from grader.output import atomic_write
 from grader.overrides import Overrides, apply_overrides
 from grader.resume import CLASS_LINK, rubric_points
@@ -39,6 +41,9 @@ class Rendered:
     files: list[tuple[str, str]]
     summary: dict[str, Any]
     extra: list[tuple[str, bytes]] = field(default_factory=list)  # e.g. executed/<name>.ipynb
+    # the fingerprints of the notebooks graded (grader.integrity.student_prints), handed to the
+    # class pass so that it need not read them again; None when no notebooks were read
+    prints: dict[str, Fingerprint] | None = None
 
 
 def summary_of(data: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +92,11 @@ class StudentGrader:
     def render(self, entry: RosterEntry, executed_dir: Path | None = None) -> Rendered:
         """Grade `entry` and render their files (nothing written but a grader bug's traceback)."""
         request = self.request(entry, executed_dir)
-        return self._rendered(entry, self._report(entry, request))
+        report, submission = self._report(entry, request)
+        rendered = self._rendered(entry, report)
+        if submission is not None:
+            rendered.prints = student_prints(submission)
+        return rendered
 
     def error(self, entry: RosterEntry, message: str) -> Rendered:
         """The files of a student who could not be graded, saying why."""
@@ -103,16 +112,19 @@ class StudentGrader:
         files = [(STUDENT_FORMATS[name].filename, STUDENT_FORMATS[name].render(data)) for name in self.formats]
         return Rendered(entry.student_id, files, summary_of(data))
 
-    def _report(self, entry: RosterEntry, request: GradeRequest):
+    def _report(self, entry: RosterEntry, request: GradeRequest) -> tuple[StudentReport, Any]:
+        """The student's report, and their notebooks' facts when they were read (else None)."""
         problem = entry.access_problem()
         if problem:
-            return error_report(request, self.rubric, problem)
+            return error_report(request, self.rubric, problem), None
         started = time.perf_counter()
+        submission = None
         try:
+            submission = load_notebooks(request.notebooks)
             access = self.access_factory(request.target) if self.access_factory else None
-            return grade_student(request, self.rubric, access=access)
+            return grade_student(request, self.rubric, access=access, submission=submission), submission
         except GraderError as exc:  # the student's own problem: bad profile, notebooks folder...
-            return error_report(request, self.rubric, str(exc), started)
+            return error_report(request, self.rubric, str(exc), started), submission
         except Exception as exc:  # noqa: BLE001 - a grader bug on one student must not sink the class
             logfile = self.students_dir / entry.folder / "grader-error.log"
             try:
@@ -121,7 +133,7 @@ class StudentGrader:
             except OSError:
                 where = ""
             message = f"internal error in the grader: {type(exc).__name__}: {exc}"[:400] + where
-            return error_report(request, self.rubric, message, started)
+            return error_report(request, self.rubric, message, started), None
 
     # -- in the writer ----------------------------------------------------------------------
     def write(self, entry: RosterEntry, rendered: Rendered) -> None:

@@ -4,13 +4,18 @@ a killed run, and the class files rebuilt from the students' report.json files."
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.models import StudentReport
 from grader.overrides import Overrides, apply_overrides
 from grader.roster import Roster, RosterEntry
 from grader.rubric import Rubric
 from grader.saved import read_student_report
+
+if TYPE_CHECKING:
+    from grader.notebooks.fingerprints import Fingerprint
+
+Prints = dict[str, dict[str, "Fingerprint"]]  # student id -> their fingerprints by key
 
 CLASS_LINK = "../../index.html"  # a student's report.html -> the class report, in a batch's folder
 
@@ -95,65 +100,82 @@ def rubric_info(rubric: Rubric) -> dict[str, Any]:
     return {**rubric.info(), "digest": rubric.digest, "items": items}
 
 
-def mark_shared_work(rubric: Rubric, roster: Roster, students_dir: Path) -> list[dict[str, Any]]:
-    """The class-level shared-work pass (grader.integrity): the graded students' notebooks are
-    read again, pairs sharing what only one run prints are found, and each flagged student's
-    report files (those present: report.json, report.html, ...) are rewritten atomically with
-    `shared-work` flags naming the other student; flags of an earlier pass are replaced. Returns
-    the pairs for the class report."""
+def mark_shared_work(rubric: Rubric, roster: Roster, students_dir: Path,
+                     prints: Prints | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The class-level shared-work pass (grader.integrity): pairs of graded students sharing what
+    only one run prints are found, and each flagged student's report files (those present:
+    report.json, report.html, ...) are rewritten atomically with `shared-work` flags naming the
+    other student; flags of an earlier pass are replaced.
+
+    `prints`: the fingerprints of the students graded in this run, by student id, as their tasks
+    computed them from the notebooks they graded (`Rendered.prints`); the others' notebooks (a
+    resumed student's) are read again. Each report.json is read once, and again only for a
+    student whose flags change. Returns the pairs for the class report, and each student's class
+    entry (`_class_entry`, their flags as written; None: no readable report)."""
     from grader import integrity
 
     run = rubric.run_params
-    prints, names, saved = {}, {}, {}
+    prints = prints or {}
+    found, names, reviews, entries = {}, {}, {}, {}
     for entry in roster:
         folder = students_dir / entry.folder
         data = read_student_report(folder / "report.json")
+        entries[entry.student_id] = None if data is None else _class_entry(data)
         if data is None or data.get("status") == "error":
             continue
-        saved[entry.student_id] = (data, folder)
+        reviews[entry.student_id] = (folder, data.get("review") or [])
         names[entry.student_id] = entry.name
-        if entry.notebooks is not None and Path(entry.notebooks).is_dir():
+        if entry.student_id in prints:
+            found[entry.student_id] = prints[entry.student_id]
+        elif entry.notebooks is not None and Path(entry.notebooks).is_dir():
             from grader.notebooks import read_submission
 
-            prints[entry.student_id] = integrity.student_prints(read_submission(Path(entry.notebooks)))
+            found[entry.student_id] = integrity.student_prints(read_submission(Path(entry.notebooks)))
+        del data  # a class of thousands holds class entries only
     known = set().union(*(k.keys() for k in run.known_solutions)) if run.known_solutions else set()
-    pairs = integrity.find_shared(prints, min_evidence=run.shared_work_min_evidence,
+    pairs = integrity.find_shared(found, min_evidence=run.shared_work_min_evidence,
                                   max_share=run.shared_work_max_share, exclude=known | integrity.template_keys())
     flags = integrity.shared_flags(pairs, names)
-    for student, (data, folder) in saved.items():
-        kept = [f for f in data.get("review") or [] if not integrity.is_class_flag(f)]
+    for student, (folder, old) in reviews.items():
+        kept = [f for f in old if not integrity.is_class_flag(f)]
         review = kept + [f.model_dump(mode="json") for f in flags.get(student, [])]
-        if review != (data.get("review") or []):
-            _rewrite(folder, {**data, "review": review})
-    return [{**p.to_dict(), "names": [names.get(p.a), names.get(p.b)]} for p in pairs]
+        if review != old:
+            data = read_student_report(folder / "report.json")
+            if data is not None:
+                entries[student] = _class_entry(_rewrite(folder, {**data, "review": review}))
+    return [{**p.to_dict(), "names": [names.get(p.a), names.get(p.b)]} for p in pairs], entries
 
 
-def _rewrite(folder: Path, data: dict[str, Any]) -> None:
-    """Rewrite a student's report files that exist (json last: it marks the student as done)."""
+def _rewrite(folder: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite a student's report files that exist (json last: it marks the student as done);
+    returns the report as written."""
     from reports import STUDENT_FORMATS, load_renderers, write_student
 
     load_renderers()
     present = [f for f, r in STUDENT_FORMATS.items() if f != "json" and (folder / r.filename).exists()]
-    write_student(StudentReport.model_validate(data).to_dict(), folder, [*present, "json"])
+    written = StudentReport.model_validate(data).to_dict()
+    write_student(written, folder, [*present, "json"])
+    return written
 
 
-def build_class(rubric: Rubric, roster: Roster, students_dir: Path) -> dict[str, Any]:
-    """The class dict, rebuilt from the students' report.json files in roster order, after the
-    class-level shared-work pass (`mark_shared_work`). A student with no readable report (should
-    not happen) is listed as `error` saying so."""
+def build_class(rubric: Rubric, roster: Roster, students_dir: Path,
+                prints: Prints | None = None) -> dict[str, Any]:
+    """The class dict, from the students' report.json files in roster order, after the
+    class-level shared-work pass (`mark_shared_work`, given `prints`). A student with no readable
+    report (should not happen) is listed as `error` saying so."""
     from grader.classreport import build_class_report
 
-    pairs = mark_shared_work(rubric, roster, students_dir)
+    pairs, found = mark_shared_work(rubric, roster, students_dir, prints)
     entries = []
     for entry in roster:
-        data = read_student_report(students_dir / entry.folder / "report.json")
+        data = found.get(entry.student_id)
         if data is None:
-            data = {
+            data = _class_entry({
                 "student": {"id": entry.student_id, "name": entry.name, "email": entry.email},
                 "status": "error",
                 "score": {"earned": 0.0, "possible": rubric.possible, "percent": 0.0},
                 "items": [],
                 "message": "no report was written for this student (the run stopped before grading them)",
-            }
-        entries.append(_class_entry(data))
+            })
+        entries.append(data)
     return build_class_report(rubric_info(rubric), entries, shared_work=pairs)

@@ -10,6 +10,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from grader.batch import run_batch
@@ -110,6 +111,74 @@ def test_batch_flags_shared_work_and_known_solutions_only(tmp_path, build, moto_
     run_batch(roster, resume=True, progress=Progress(io.StringIO()), **batch)
     again = json.loads((out / "students" / "copy-a" / "report.json").read_text(encoding="utf-8"))
     assert [f["kind"] for f in again["review"]].count("shared-work") == 1
+
+
+def _shared_pair_class(tmp_path: Path, build) -> tuple[Path, Path]:
+    """A roster of three: one honest run, and one run handed in twice (copy-a, copy-b)."""
+    subs = tmp_path / "subs"
+    honest_run(subs / "honest1", 1)
+    honest_run(subs / "copy-a", 7)
+    (subs / "copy-b").mkdir()
+    for name in ("rainfall_forecast.ipynb", "credit-risk-classification.ipynb"):
+        (subs / "copy-b" / name).write_text((subs / "copy-a" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    rows = [f"{s},Name {s},subs/{s},{build().role_arn},ext-{s}\n" for s in ("honest1", "copy-a", "copy-b")]
+    roster.write_text("student_id,name,notebooks,role_arn,external_id\n" + "".join(rows), encoding="utf-8")
+    return roster, subs
+
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_the_class_pass_takes_each_graded_students_fingerprints_from_their_task(tmp_path, build, moto_url, workers):
+    """The class pass does not read again the notebooks a task graded: it gets their
+    fingerprints with the task's files (in this process, and through a worker process's pipe).
+    Here copy-a's notebooks are moved away as soon as copy-a is written: the pair is still found,
+    from what was graded. A student resumed from an earlier run has no task: their notebooks
+    are read again, so once they are gone (and nobody hands the fingerprints over) the pair is
+    not found, and the flags of the earlier pass are taken back."""
+    from grader.resume import build_class
+
+    roster, subs = _shared_pair_class(tmp_path, build)
+    moved = tmp_path / "moved-a"
+
+    class MoveWhenWritten(Progress):
+        def advance(self, outcome):
+            super().advance(outcome)
+            if outcome.student_id == "copy-a":
+                (subs / "copy-a").rename(moved)
+
+    out = tmp_path / "out"
+    run_batch(roster, out=out, jobs=2, endpoint_url=moto_url, regions=["us-east-2"],
+              progress=MoveWhenWritten(io.StringIO()), workers=workers)
+    assert moved.is_dir() and not (subs / "copy-a").exists()
+    klass = json.loads((out / "class.json").read_text(encoding="utf-8"))
+    assert [p["students"] for p in klass["stats"]["shared_work"]] == [["copy-a", "copy-b"]]
+
+    rubric = load_rubric()
+    from grader.roster import read_roster
+
+    again = build_class(rubric, read_roster(roster), out / "students")  # as --resume: nothing graded now
+    assert again["stats"]["shared_work"] == []
+    report = json.loads((out / "students" / "copy-b" / "report.json").read_text(encoding="utf-8"))
+    assert not any(f["kind"] == "shared-work" for f in report["review"])
+    handed = {"copy-a": student_prints(read_submission(moved))}
+    assert [p["students"] for p in build_class(rubric, read_roster(roster), out / "students", handed)["stats"][
+        "shared_work"]] == [["copy-a", "copy-b"]]
+    report = json.loads((out / "students" / "copy-b" / "report.json").read_text(encoding="utf-8"))
+    assert [f["kind"] for f in report["review"]].count("shared-work") == 1
+
+
+def test_a_tasks_fingerprints_are_those_of_the_notebooks_it_graded(tmp_path, build, moto_url):
+    from grader.batch import _student_formats
+    from grader.gradetask import StudentGrader
+    from grader.roster import read_roster
+
+    roster, subs = _shared_pair_class(tmp_path, build)
+    grader = StudentGrader(load_rubric(), _student_formats([]), tmp_path / "students", moto_url, ["us-east-2"], False,
+                           None)
+    entries = {e.student_id: e for e in read_roster(roster)}
+    rendered = grader.render(entries["honest1"])
+    assert rendered.prints == student_prints(read_submission(subs / "honest1")) and rendered.prints
+    assert grader.error(entries["honest1"], "stopped").prints is None  # nothing was read
 
 
 def test_what_the_whole_class_shares_never_counts(tmp_path):
