@@ -28,7 +28,7 @@ import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from grader.aws import timestamps
+from grader.aws import environ, headers, timestamps
 from grader.aws.guard import refuse_writes
 from grader.aws.sharing import session_handlers, share_aliases, share_handlers, shared_loader
 from grader.errors import AccessError, InputError, ReadOnlyViolation
@@ -41,6 +41,8 @@ HOOKS_VARIABLE = "GRADER_CLIENT_HOOKS"
 # that S3 Control's endpoint rules put in front of the host (`<account>.<endpoint>`) is removed
 # before the request is sent.
 CUSTOM_ENDPOINT_CONFIG = {"s3": Config(s3={"addressing_style": "path"})}
+headers.install()  # response headers without the e-mail parser where that changes nothing
+
 _ACCOUNT_HOST = re.compile(r"^(https?://)\d{12}\.")
 
 
@@ -120,6 +122,7 @@ def new_session(**kwargs) -> boto3.Session:
     share_handlers(core)
     share_aliases(core)
     timestamps.install(core)
+    environ.install(core)
     session = boto3.Session(botocore_session=core, **kwargs)
     with loader._lock:  # boto3 appended its data folder once more: keep one copy of each path
         loader._search_paths[:] = list(dict.fromkeys(loader._search_paths))
