@@ -61,7 +61,7 @@ def died_message(code: int | None, times: int) -> str:
 
 
 #: What the fork server imports once, before it forks any worker (see `start_context`).
-PRELOAD = ["grader.gradetask", "grader.engine", "checks", "reports", "grader.aws.preload"]
+PRELOAD = ["grader.gradetask", "grader.engine", "checks", "reports", "grader.aws.preload", "reports.preload"]
 
 
 def start_context():

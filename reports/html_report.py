@@ -63,6 +63,13 @@ _env.globals.update(
 )
 _env.filters["code"] = present.inline_code
 CLASS_LINK = "../../index.html"  # the only link a student report may carry back to its class
+STUDENT_TEMPLATE = "student.html.j2"
+
+
+def student_templates() -> None:
+    """Compile the student page and the templates it imports (jinja2 caches them in `_env`)."""
+    _env.get_template(STUDENT_TEMPLATE)
+    _env.get_template("macros.html.j2")
 
 
 # --- student ---------------------------------------------------------------------------------
@@ -76,7 +83,7 @@ def render(report: dict[str, Any]) -> str:
     duration = stats.get("duration_ms")
     state, state_class = view.report_state(report)
     link = report.get("class_report")
-    return _env.get_template("student.html.j2").render(
+    return _env.get_template(STUDENT_TEMPLATE).render(
         r=report,
         student=report.get("student") or {},
         rubric=report.get("rubric") or {},

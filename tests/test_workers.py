@@ -158,3 +158,28 @@ def test_workers_see_the_environment_and_folder_the_batch_has_now(build, moto_ur
     result = run_batch(roster, out=tmp_path / "two", endpoint_url=moto_url, regions=REGIONS, workers=1,
                        progress=quiet())
     assert result.graded == 1, [o.message for o in result.errors]
+
+
+def _what_a_worker_has(queue) -> None:
+    from grader.aws.sharing import _ClassCachingCreator
+    from reports import html_report
+
+    queue.put((sorted({service for service, _ in _ClassCachingCreator._classes}),
+               sorted(name for _, name in html_report._env.cache.keys())))
+
+
+def test_a_worker_starts_with_the_client_classes_and_the_student_templates_built():
+    """The fork server builds once what each worker would build for its first student: a client
+    class of each service the grader reads, and the student page's compiled templates."""
+    from grader.aws.preload import SERVICES
+    from grader.workers import start_context
+
+    ctx = start_context()
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_what_a_worker_has, args=(queue,))
+    proc.start()
+    services, templates = queue.get(timeout=60)
+    proc.join(timeout=30)
+    assert ctx.get_start_method() == "forkserver"  # Linux, where the grader runs its workers
+    assert set(SERVICES) <= set(services)
+    assert {"student.html.j2", "macros.html.j2"} <= set(templates)
