@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -312,7 +313,7 @@ MAX_TABLE_COLUMNS = 8
 _IDENT = re.compile(r"^[a-z0-9_]+$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One piece of evidence to show.
 
@@ -326,10 +327,11 @@ class Node:
     type: str = "str"
     block: bool = False
     long: bool = False  # a long unbroken value (a URL, a key) that may wrap anywhere
-    entries: list[tuple[str, Node]] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-    rows: list[list[Node]] = field(default_factory=list)
-    children: list[Node] = field(default_factory=list)
+    # a report has thousands of nodes, most of them text: no empty lists made for each
+    entries: Sequence[tuple[str, Node]] = ()
+    columns: Sequence[str] = ()
+    rows: Sequence[Sequence[Node]] = ()
+    children: Sequence[Node] = ()
     more: int = 0
 
 
