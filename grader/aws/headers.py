@@ -21,7 +21,13 @@ import re
 from email import policy as email_policy
 from typing import IO, Any
 
-_NAME = re.compile(r"[\041-\071\073-\176]+")  # the e-mail parser's header name, without the colon
+# A plain line: a name of the e-mail parser's header characters (printable ASCII but the colon:
+# no space, so no `From ` line either), a colon, the blanks the parser strips, and a value with
+# no character `str.splitlines` (which the parser splits on) breaks a line at; CRLF ends it.
+_LINE = r"([\041-\071\073-\176]+):[ \t]*([^\r\n\x0b\x0c\x1c\x1d\x1e\x85]*)\r\n"
+_PLAIN_BLOCK = re.compile(f"(?:{_LINE})*\r\n")
+_PLAIN_LINE = re.compile(_LINE)
+_SPECIAL_TYPE = re.compile(r"multipart|message", re.IGNORECASE)  # content types the parser reads further
 _STDLIB_PARSE = http.client.parse_headers
 MAX_FAST = 8000  # characters: a longer block (never an AWS response's) goes to the e-mail parser
 
@@ -29,22 +35,13 @@ MAX_FAST = 8000  # characters: a longer block (never an AWS response's) goes to 
 def plain_message(lines: list[bytes]) -> http.client.HTTPMessage | None:
     """The message of a header block read by `http.client._read_headers` (its lines and the blank
     one ending it), or None when the block is not plain (see the module doc)."""
-    if not lines or lines[-1] != b"\r\n":
+    text = b"".join(lines).decode("iso-8859-1")
+    if len(text) > MAX_FAST or not _PLAIN_BLOCK.fullmatch(text):
         return None
-    pairs = []
-    size = 0
-    for raw in lines[:-1]:
-        line = raw.decode("iso-8859-1")
-        size += len(line)
-        if size > MAX_FAST or not line.endswith("\r\n") or len(line.splitlines()) != 1 or line.startswith("From "):
+    pairs = _PLAIN_LINE.findall(text)
+    for name, value in pairs:
+        if len(name) == 12 and name.lower() == "content-type" and _SPECIAL_TYPE.search(value):
             return None
-        name, colon, value = line[:-2].partition(":")
-        if not colon or not _NAME.fullmatch(name):
-            return None
-        value = value.lstrip(" \t")
-        if name.lower() == "content-type" and ("multipart" in value.lower() or "message" in value.lower()):
-            return None
-        pairs.append((name, value))
     msg = http.client.HTTPMessage(policy=email_policy.compat32)
     msg._headers = pairs
     msg.set_payload("")
