@@ -90,12 +90,23 @@ def aws_call(what: str, func: Callable[..., Any], /, *args: Any, not_found: Any 
         raise FactError(what, reason, code) from exc
 
 
+def paginator(client: Any, operation: str) -> Any:
+    """The client's paginator of `operation`, made once per client: botocore's `get_paginator`
+    builds a new documented paginator class at each call. A paginator holds no state of a
+    pagination (each `paginate()` starts its own), so one serves every thread."""
+    made = client.__dict__.setdefault("_grader_paginators", {})
+    found = made.get(operation)
+    if found is None:
+        found = made.setdefault(operation, client.get_paginator(operation))
+    return found
+
+
 def paginate(what: str, client: Any, operation: str, key: str, limit: int | None = None, **kwargs: Any) -> list[Any]:
     """All items under `key` across pages (at most `limit`), as one fact."""
 
     def run() -> list[Any]:
         out: list[Any] = []
-        for page in client.get_paginator(operation).paginate(**kwargs):
+        for page in paginator(client, operation).paginate(**kwargs):
             out.extend(page.get(key, []))
             if limit is not None and len(out) >= limit:
                 return out[:limit]

@@ -93,3 +93,17 @@ def test_cached_remembers_errors():
         with pytest.raises(FactError):
             facts.broken()
     assert facts.calls == 1
+
+
+def test_a_clients_paginator_is_made_once_and_serves_every_pagination(moto_url):
+    from grader.aws.calls import paginate, paginator
+    from grader.aws.session import AwsAccess, AwsTarget
+
+    access = AwsAccess(AwsTarget(endpoint_url=moto_url))
+    iam = access.client("iam")
+    assert paginator(iam, "list_users") is paginator(iam, "list_users")
+    assert paginator(iam, "list_roles") is not paginator(iam, "list_users")
+    assert paginator(access.client("iam", "us-west-2"), "list_users") is not paginator(iam, "list_users")
+    first = paginate("users", iam, "list_users", "Users")
+    assert paginate("users", iam, "list_users", "Users") == first
+    assert access.operations[("iam", "ListUsers")] == 2  # each pagination sends its own requests
