@@ -55,7 +55,7 @@ class Faults:
         self.attempts = 0  # requests seen by random_throttle
 
     def _register(self, event: str, handler) -> None:
-        self.access.session.events.register_first(event, handler)
+        self.access.session.get_component("event_emitter").register_first(event, handler)
 
     def fail(self, service: str, operation: str | None, code: str, status: int, times: int | None = None) -> None:
         """Fail `operation` (every operation of the service when None) `times` times (always when None)."""

@@ -30,7 +30,7 @@ def make_clients() -> None:
     session = new_session(aws_access_key_id="preload", aws_secret_access_key="preload")
     for service in SERVICES:
         try:
-            session.client(service, region_name=GLOBAL_REGION)
+            session.create_client(service, region_name=GLOBAL_REGION)
         except Exception:  # noqa: BLE001, S112 - a client that cannot be made is made (and fails) later, as without this
             continue
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-import boto3
 import botocore.exceptions
 import botocore.session
 from botocore import UNSIGNED
@@ -112,21 +111,27 @@ def check_target(target: AwsTarget, endpoint_url: str | None) -> None:
             raise InputError(f"endpoint URL {endpoint_url!r}: not an http:// or https:// URL")
 
 
-def new_session(**kwargs) -> boto3.Session:
-    """A boto3 Session whose clients share what botocore would build for each (grader.aws.sharing):
-    the data loader, client classes, service models, endpoint rule sets, the builtin handlers."""
-    core = botocore.session.Session(event_hooks=session_handlers(), include_builtin_handlers=False)
-    loader = shared_loader()
-    core.register_component("data_loader", loader)
+def new_session(*, profile_name: str | None = None, region_name: str | None = None,
+                aws_access_key_id: str | None = None, aws_secret_access_key: str | None = None,
+                aws_session_token: str | None = None) -> botocore.session.Session:
+    """A botocore session whose clients share what botocore would build for each
+    (grader.aws.sharing): the data loader, client classes, service models, endpoint rule sets,
+    the builtin handlers. botocore's own, not boto3's: boto3 adds resources and S3 transfers the
+    grader never uses, and importing it (with s3transfer) cost a tenth of a second in each
+    process. The arguments are boto3.Session's."""
+    core = botocore.session.Session(event_hooks=session_handlers(), include_builtin_handlers=False,
+                                    profile=profile_name)
+    core.register_component("data_loader", shared_loader())
     core.get_component("event_emitter")._grader_session = True  # its clients share what they can
     share_handlers(core)
     share_aliases(core)
     timestamps.install(core)
     environ.install(core)
-    session = boto3.Session(botocore_session=core, **kwargs)
-    with loader._lock:  # boto3 appended its data folder once more: keep one copy of each path
-        loader._search_paths[:] = list(dict.fromkeys(loader._search_paths))
-    return session
+    if region_name is not None:
+        core.set_config_variable("region", region_name)
+    if aws_access_key_id is not None or aws_secret_access_key is not None or aws_session_token is not None:
+        core.set_credentials(aws_access_key_id, aws_secret_access_key, aws_session_token)
+    return core
 
 
 class AwsAccess:
@@ -140,7 +145,7 @@ class AwsAccess:
         connect_timeout: float = 5,
         read_timeout: float = 30,
         max_pool: int = 256,  # per host, shared by the clients of the process (sharing.SharedHTTPSession)
-        base_session: boto3.Session | None = None,
+        base_session: botocore.session.Session | None = None,
         client_hooks: ClientHooks | None = None,
     ):
         self.target = target
@@ -161,11 +166,11 @@ class AwsAccess:
         self.session = base_session or self._make_session()
 
     # -- credentials -------------------------------------------------------------------------
-    def _make_session(self) -> boto3.Session:
+    def _make_session(self) -> botocore.session.Session:
         t = self.target
         try:
-            base = new_session(profile_name=t.profile) if t.profile else new_session()
-            base._session.get_scoped_config()  # an unknown profile fails here, not mid-run
+            base = new_session(profile_name=t.profile)
+            base.get_scoped_config()  # an unknown profile fails here, not mid-run
         except botocore.exceptions.ProfileNotFound:
             raise InputError(f"AWS profile {t.profile!r} is not configured") from None
         if not t.role_arn:
@@ -195,7 +200,7 @@ class AwsAccess:
         with self._lock:
             self.operations[(model.service_model.service_name, model.name)] += 1
 
-    def _new_client(self, session: boto3.Session, service: str, region: str, unsigned: bool = False,
+    def _new_client(self, session: botocore.session.Session, service: str, region: str, unsigned: bool = False,
                     operation: str | None = None):
         config = self.config.merge(Config(signature_version=UNSIGNED)) if unsigned else self.config
         if self.endpoint_url and service in CUSTOM_ENDPOINT_CONFIG:  # a local endpoint or proxy, not AWS's names
@@ -204,7 +209,8 @@ class AwsAccess:
         if extra is not None:
             config = config.merge(extra)
         creds = {} if unsigned else self._credentials
-        client = session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=config, **creds)
+        client = session.create_client(service, region_name=region, endpoint_url=self.endpoint_url, config=config,
+                                       **creds)
         events = client.meta.events
         events.register_first("before-call", refuse_writes)
         events.register("before-call", self._record)

@@ -21,7 +21,7 @@ def _settings(core: botocore.session.Session) -> dict:
 def test_a_session_resolves_every_setting_as_botocore_does(monkeypatch):
     for name, value in SET.items():
         monkeypatch.setenv(name, value)
-    ours, theirs = _settings(new_session()._session), _settings(botocore.session.Session())
+    ours, theirs = _settings(new_session()), _settings(botocore.session.Session())
     assert ours == theirs
     assert ours["max_attempts"] == 7 and ours["retry_mode"] == "adaptive" and ours["region"] == "eu-west-3"
     assert ours["s3"] == {"us_east_1_regional_endpoint": "regional", "s3_disable_multiregion_access_points": True}
@@ -29,9 +29,9 @@ def test_a_session_resolves_every_setting_as_botocore_does(monkeypatch):
 
 def test_a_session_reads_the_environment_once_when_it_is_made(monkeypatch):
     monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
-    core = new_session()._session
+    core = new_session()
     default = botocore.session.Session().get_config_variable("retry_mode")
     monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
     assert default != "adaptive" and core.get_config_variable("retry_mode") == default  # as when it was made
     assert botocore.session.Session().get_config_variable("retry_mode") == "adaptive"
-    assert new_session()._session.get_config_variable("retry_mode") == "adaptive"  # the next student's sees it
+    assert new_session().get_config_variable("retry_mode") == "adaptive"  # the next student's sees it

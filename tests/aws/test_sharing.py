@@ -109,8 +109,8 @@ def test_a_handler_on_one_client_never_runs_on_another(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     session = new_session()
-    one = session.client("s3", region_name="us-east-2")
-    two = session.client("s3", region_name="us-east-2")
+    one = session.create_client("s3", region_name="us-east-2")
+    two = session.create_client("s3", region_name="us-east-2")
     seen = []
     one.meta.events.register("before-call.s3.ListBuckets", lambda **_: seen.append("one"))
     two.meta.events.register("before-send.s3.ListBuckets", lambda **_: seen.append("two") or _stop())
@@ -119,7 +119,7 @@ def test_a_handler_on_one_client_never_runs_on_another(monkeypatch):
     assert seen == ["two"]
     # the read-only guard of an AwsAccess client refuses a write before anything is sent
     access = AwsAccess(AwsTarget())
-    guarded, plain = access.client("s3", "us-east-2"), session.client("s3", region_name="us-east-2")
+    guarded, plain = access.client("s3", "us-east-2"), session.create_client("s3", region_name="us-east-2")
     with pytest.raises(ReadOnlyViolation):
         guarded.create_bucket(Bucket="x")
     plain.meta.events.register("before-send.s3.CreateBucket", lambda **_: _stop())
@@ -148,10 +148,10 @@ def test_new_sessions_have_botocores_builtin_handlers_even_when_the_list_changes
         seen.append("late")
         raise _Stop
 
-    before = new_session().client("iam")
+    before = new_session().create_client("iam")
     monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", [*botocore.handlers.BUILTIN_HANDLERS,
                                                                  ("before-send.iam", late)])
-    after = new_session().client("iam")
+    after = new_session().create_client("iam")
     with pytest.raises(_Stop):
         after.list_users()
     assert seen == ["late"]
@@ -160,7 +160,7 @@ def test_new_sessions_have_botocores_builtin_handlers_even_when_the_list_changes
         before.list_users()
     assert seen == ["late"]  # the session made before has botocore's list as it was
     # and every builtin handler is there: a session of ours emits what botocore's own emits
-    ours = new_session()._session.get_component("event_emitter")
+    ours = new_session().get_component("event_emitter")
     theirs = botocore.session.Session().get_component("event_emitter")
     for event in ("before-parameter-build.s3.ListObjectsV2", "needs-retry.sagemaker.ListTrainingJobs",
                   "choose-signer.sts.AssumeRole", "before-call.s3.GetBucketPolicy"):

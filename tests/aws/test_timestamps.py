@@ -51,7 +51,7 @@ def test_the_grader_sessions_clients_parse_responses_with_it():
     """Responses are parsed by the endpoint's parser factory (the session's), a parser per response."""
     session = new_session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
     for service, protocol in (("iam", "query"), ("s3", "rest-xml"), ("sagemaker", "json"), ("sts", "query")):
-        factory = session.client(service)._endpoint._response_parser_factory
+        factory = session.create_client(service)._endpoint._response_parser_factory
         assert factory.create_parser(protocol)._timestamp_parser is parse_timestamp
 
 
@@ -65,7 +65,7 @@ def test_a_response_read_through_it_holds_the_times_plain_boto3_reads():
         for name in ("ada", "grace"):
             plain.create_user(UserName=name)
         session = new_session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-        ours = session.client("iam").list_users()["Users"]
+        ours = session.create_client("iam").list_users()["Users"]
         theirs = plain.list_users()["Users"]
     assert [u["CreateDate"] for u in ours] == [u["CreateDate"] for u in theirs]
     assert all(u["CreateDate"].utcoffset() == timedelta(0) for u in ours)

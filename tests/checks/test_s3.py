@@ -70,7 +70,7 @@ def access_for(moto_url, built, **faults) -> AwsAccess:
     """The grader's access to `built`, with `faults` {"before-send.<svc>.<Op>": handler} injected."""
     access = AwsAccess(AwsTarget(role_arn=built.role_arn, external_id="ext-123", endpoint_url=moto_url))
     for event, handler in faults.items():
-        access.session.events.register_first(event, handler)
+        access.session.get_component("event_emitter").register_first(event, handler)
     return access
 
 

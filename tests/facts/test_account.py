@@ -41,7 +41,7 @@ def test_could_not_determine_is_kept_and_raised_for_every_asker(in_process):
     cannot be determined (FactError), and that answer is cached like any other."""
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="some-data")
     access = AwsAccess(AwsTarget())
-    access.session.events.register_first(
+    access.session.get_component("event_emitter").register_first(
         "before-send.s3.ListObjectsV2", lambda **_: error_response("s3", "AccessDenied", 403, "denied"))
     account = account_context(access, regions=["us-east-2"]).account
     with pytest.raises(FactError) as first:

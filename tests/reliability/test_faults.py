@@ -190,7 +190,7 @@ def test_one_unreachable_region_is_named(student, baseline, access_for, moto_url
         if "us-west-2" in request.url or "us-west-2" in str(request.headers.get("Authorization", b"")):
             raise EndpointConnectionError(endpoint_url=request.url)
 
-    access.session.events.register_first("before-send.sagemaker", unreachable)
+    access.session.get_component("event_emitter").register_first("before-send.sagemaker", unreachable)
     report = _grade(moto_url, built, notebooks, access)
     changed = assert_faults_are_errors(report, baseline, "could not be reached",
                                        {"cleanup-endpoints", "cleanup-endpoint-configs"})
