@@ -34,7 +34,7 @@ from pathlib import Path
 from grader.errors import InputError
 from grader.gradetask import Rendered, StudentGrader
 from grader.roster import RosterEntry
-from grader.workers import time_limit_message
+from grader.workers import settle_for_grading, time_limit_message
 
 MAX_BUNDLE_BYTES = 64 * 1024**2
 TASK_RETRIES = 1
@@ -88,6 +88,7 @@ def grade_on_worker(grader: StudentGrader, entry: RosterEntry, data: bytes | Non
                     kernels: dict[str, int] | None = None) -> Rendered:
     """The task a cluster worker runs: grade `entry` from a temporary copy of their notebooks,
     with the kernel slots `kernels` gives this worker (1 for a worker not in the plan)."""
+    settle_for_grading()
     if kernels is not None:
         from distributed import get_worker
 

@@ -16,6 +16,7 @@ import pytest
 
 from grader.batch import run_batch
 from grader.demo.scenario import Scenario
+from grader.gradetask import StudentGrader
 from tests.batch_helpers import (
     assert_every_student_once,
     assert_one_kernel_at_a_time,
@@ -183,3 +184,30 @@ def test_a_worker_starts_with_the_client_classes_and_the_student_templates_built
     assert ctx.get_start_method() == "forkserver"  # Linux, where the grader runs its workers
     assert set(SERVICES) <= set(services)
     assert {"student.html.j2", "macros.html.j2"} <= set(templates)
+
+
+class _FreezeReporting(StudentGrader):
+    """Reports, with each student's files, how many objects its process had frozen out of the
+    garbage collector's reach when it graded them (what is under test is the worker around it)."""
+
+    def render(self, entry, executed_dir=None):
+        import gc
+
+        rendered = self.error(entry, "not graded: this test looks at the process only")
+        rendered.summary["frozen"] = gc.get_freeze_count()
+        return rendered
+
+
+def test_a_worker_freezes_what_it_started_with_before_its_first_student(tmp_path):
+    """Full collections would otherwise walk the imported grader and botocore's models (some
+    100,000 objects) again and again while students are graded."""
+    from grader.batch import _student_formats
+    from grader.roster import read_roster
+    from grader.rubric import load_rubric
+    from grader.workers import ProcessPool
+
+    roster = read_roster(write_roster(tmp_path / "roster.csv", [{"student_id": f"s{i}", "name": f"S {i}"}
+                                                                for i in range(3)]))
+    grader = _FreezeReporting(load_rubric(), _student_formats([]), tmp_path / "students", None, None, False, None)
+    frozen = [rendered.summary["frozen"] for _, rendered in ProcessPool(grader, 1, 2, 60).run(list(roster))]
+    assert len(frozen) == 3 and min(frozen) > 50_000
