@@ -32,6 +32,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -65,14 +66,28 @@ def died_message(code: int | None, times: int) -> str:
 PRELOAD = ["grader.gradetask", "grader.engine", "checks", "reports", "grader.aws.preload", "reports.preload"]
 
 
+def worker_context(server):
+    """How the next worker starts. On Linux, from a batch process with no thread but its main
+    one (`grader batch`): forked from it, with everything it has imported (nothing to start or
+    import: a fork server costs about 0.5 s of CPU a batch). A fork is safe then: no other thread
+    can hold a lock the worker would inherit held, and the connections the batch's clients may
+    have open are not the worker's (`grader.aws.sharing` forgets them in a forked child). From a
+    process with threads (the demo's moto server, a Dask client, tests), or on another platform:
+    `server` (`start_context`)."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1 \
+            and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return server
+
+
 def start_context():
-    """How workers start: from a fork server where the platform has one (Linux, macOS). The
-    server, a process of its own started once per batch process, imports the grader and botocore's
-    service models (`PRELOAD`, about 0.6 s of CPU); each worker, and each replacement of a killed
-    one, is forked from it with all that in place (and in shared pages) instead of importing it
-    again. Elsewhere: spawn. Never a plain fork: the batch's own process has threads.
-    A fork server keeps the environment and folder it started with, so each worker is given the
-    batch's current ones (`_worker_main`)."""
+    """How workers start when they cannot be forked from the batch (`worker_context`): from a
+    fork server where the platform has one (Linux, macOS). The server, a process of its own
+    started once per batch process, imports the grader and botocore's service models
+    (`PRELOAD`, about 0.5 s of CPU); each worker, and each replacement of a killed one, is forked
+    from it with all that in place (and in shared pages) instead of importing it again.
+    Elsewhere: spawn. A fork server keeps the environment and folder it started with, so each
+    worker is given the batch's current ones (`_worker_main`)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(PRELOAD)
@@ -175,7 +190,7 @@ class ProcessPool:
 
     def _start(self) -> _Worker:
         parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker_main, args=(child, self.grader, self.slots, self.kernels,
+        proc = worker_context(self.ctx).Process(target=_worker_main, args=(child, self.grader, self.slots, self.kernels,
                                                                 dict(os.environ), os.getcwd()),
                                 name="grader-worker", daemon=True)
         proc.start()

@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -211,3 +212,69 @@ def test_a_worker_freezes_what_it_started_with_before_its_first_student(tmp_path
     grader = _FreezeReporting(load_rubric(), _student_formats([]), tmp_path / "students", None, None, False, None)
     frozen = [rendered.summary["frozen"] for _, rendered in ProcessPool(grader, 1, 2, 60).run(list(roster))]
     assert len(frozen) == 3 and min(frozen) > 50_000
+
+
+# A batch in a process of its own with no thread but its main one, as `grader batch` runs: its
+# workers are forked from it (no fork server). It prints what it saw, as JSON, when done.
+_ALONE = """
+import io, json, sys, threading
+from multiprocessing import forkserver
+from grader.batch import run_batch
+from grader.progress import Progress
+roster, out, url = sys.argv[1:4]
+threads = threading.active_count()
+result = run_batch(roster, out=out, endpoint_url=url, regions=["us-east-2"], jobs=4, workers=2,
+                   progress=Progress(io.StringIO()))
+print(json.dumps({"threads": threads, "graded": result.graded, "exit": result.exit_code,
+                  "fork_server": getattr(forkserver._forkserver, "_forkserver_pid", None)}))
+"""
+
+
+def _alone(roster: Path, out: Path, url: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _ALONE, str(roster), str(out), url], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked from the batch on Linux only")
+def test_a_batch_without_threads_forks_its_workers_and_grades_as_the_threads_do(build, moto_url, tmp_path):
+    roster = class_roster(build, tmp_path, 6)
+    run_batch(roster, out=tmp_path / "threads", endpoint_url=moto_url, regions=REGIONS, jobs=4, progress=quiet())
+    proc = _alone(roster, tmp_path / "forked", moto_url)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    seen = json.loads(stdout.splitlines()[-1])
+    assert seen == {"threads": 1, "graded": 6, "exit": 0, "fork_server": None}
+    assert verdicts(tmp_path / "forked") == verdicts(tmp_path / "threads")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked from the batch on Linux only")
+def test_a_forked_worker_killed_mid_run_is_replaced_by_a_fork_and_no_student_is_lost(build, moto_url, tmp_path,
+                                                                                       slow_identity):
+    n = 8
+    roster = class_roster(build, tmp_path, n)
+    out = tmp_path / "out"
+    proc = _alone(roster, out, moto_url)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("students/*/report.json"))) < 2:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    workers = _children(proc.pid)
+    assert workers  # forked from the batch: its own children
+    os.kill(workers[0], signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    seen = json.loads(stdout.splitlines()[-1])
+    assert seen == {"threads": 1, "graded": n, "exit": 0, "fork_server": None}  # the replacement was forked too
+    assert_every_student_once(out, n)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import os
 import threading
 import types
 from collections import OrderedDict
@@ -278,8 +279,6 @@ def _environ_proxies(self, url):
     """botocore's `EndpointCreator._get_proxies`, remembered per URL and proxy setting: botocore
     decodes the whole environment twice for each client to find them (a twentieth of a client's
     cost). A changed proxy variable is a new key, so the answer is always botocore's."""
-    import os
-
     key = (url, *(os.environ.get(name) for name in PROXY_VARIABLES))
     with _PROXIES_LOCK:
         hit = _PROXIES.get(key)
@@ -374,3 +373,15 @@ def _create_endpoint(self, *args, **kwargs):
 
 _BOTOCORE_CREATE_ENDPOINT = botocore.endpoint.EndpointCreator.create_endpoint
 botocore.endpoint.EndpointCreator.create_endpoint = _create_endpoint
+
+
+def _forget_connections() -> None:
+    """In a forked child (a worker forked from the batch): the shared sessions' pooled
+    connections are the parent's, which may use them at the same time: the child's clients get
+    sessions of their own (the parent's objects are left as they are, never closed from here)."""
+    global _HTTP_LOCK
+    _HTTP_LOCK = threading.Lock()
+    _HTTP.clear()
+
+
+os.register_at_fork(after_in_child=_forget_connections)

@@ -265,3 +265,39 @@ def test_students_clients_share_http_pools_per_setting_and_one_closing_leaves_th
     sts_a.close()  # botocore closes a client's HTTP session: not the one the others use
     assert sts_b.get_caller_identity()["Account"] and isinstance(iam_b.list_users()["Users"], list)
     assert a.client("sts").get_caller_identity()["Account"]
+
+
+_FORKED = """
+import json, multiprocessing, sys
+from grader.aws import sharing
+from grader.aws.session import AwsAccess, AwsTarget
+url = sys.argv[1]
+def child(queue):
+    pools = len(sharing._HTTP)
+    users = AwsAccess(AwsTarget(endpoint_url=url)).client("iam").list_users()["Users"]
+    queue.put({"pools_at_start": pools, "users": len(users), "pools_after": len(sharing._HTTP)})
+iam = AwsAccess(AwsTarget(endpoint_url=url)).client("iam")
+iam.list_users()
+before = len(sharing._HTTP)
+ctx = multiprocessing.get_context("fork")
+queue = ctx.Queue()
+proc = ctx.Process(target=child, args=(queue,))
+proc.start()
+seen = queue.get(timeout=60)
+proc.join(30)
+iam.list_users()  # the parent's pooled connection still works
+print(json.dumps({"parent_pools": before, **seen}))
+"""
+
+
+def test_a_forked_child_never_uses_the_parents_pooled_connections(moto_url):
+    """A worker forked from the batch makes its own HTTP pools: the parent's pooled connections
+    stay the parent's (two processes writing one connection would mix their requests)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _FORKED, moto_url], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen == {"parent_pools": 1, "pools_at_start": 0, "users": 0, "pools_after": 1}
