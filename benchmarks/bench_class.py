@@ -35,6 +35,7 @@ import argparse
 import os
 import resource
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def run(mode: str, roster: Path, out: Path, url: str, jobs: int, reproduce: bool
         worker_cpu0 = sum(cluster_client(cluster).run(own_and_children_cpu_s).values())
     if mode.startswith("w"):
         stop_forkserver()  # each run starts its own, as a `grader batch` command does
+    threads = threading.active_count()  # 1: the workers are forked from this process, as `grader batch` forks them
     c0, k0, f0, t0 = time.process_time(), children_cpu_s(), forkserver_cpu_s(), time.perf_counter()
     result = run_batch(roster, out=out, jobs=jobs, endpoint_url=url, regions=REGIONS, progress=quiet_progress(),
                        reproduce=reproduce, **kwargs)
@@ -78,7 +80,8 @@ def run(mode: str, roster: Path, out: Path, url: str, jobs: int, reproduce: bool
         grader_cpu += sum(cluster_client(cluster).run(own_and_children_cpu_s).values()) - worker_cpu0
     if result.errors:
         raise SystemExit(f"{mode}: {len(result.errors)} students not graded: {result.errors[0].message}")
-    return {"mode": mode, "wall": wall, "calls": result.api_calls, "grader_cpu": grader_cpu}
+    started = "" if mode == "dask" else "; workers forked" if threads == 1 else "; workers from a fork server"
+    return {"mode": mode, "wall": wall, "calls": result.api_calls, "grader_cpu": grader_cpu, "started": started}
 
 
 _clients: dict = {}
@@ -130,19 +133,30 @@ def main() -> None:
         print(f"moto server with {accounts} synthetic accounts built in {moto.build_s:.1f} s; proxy at {proxy.url}")
         roster = moto.roster(tmp / "roster.csv", args.students)
         warm = moto.roster(tmp / "warm.csv", 4)
-        cluster = local_cluster(max(1, args.jobs // 2)) if "dask" in modes or args.reproduce else None
+        # The cluster is started when a mode needs it, after the local modes: until then this
+        # process has no thread but its main one, as a `grader batch` command, so its workers are
+        # forked from it (grader.workers.worker_context); a Dask client's threads would send them
+        # through a fork server.
+        cluster = None
+
+        def the_cluster():
+            nonlocal cluster
+            if cluster is None:
+                cluster = local_cluster(max(1, args.jobs // 2))
+                run("dask", warm, tmp / "warm-dask", proxy.url, 4, False, cluster)
+            return cluster
+
         try:
             run("w2", warm, tmp / "warm-out", proxy.url, 4, False)  # moto's first calls
-            if cluster is not None:
-                run("dask", warm, tmp / "warm-dask", proxy.url, 4, False, cluster)
             print(f"\n{'mode':>10} {'wall s':>7} {'requests':>8} {'lat. bound':>10} {'CPU bound':>9} "
                   f"{'wall/max':>8} {'grader ms/st':>12} {'moto ms/st':>10} {'grader/moto':>11} "
                   f"{'marginal':>17}")
             small = moto.roster(tmp / "small.csv", args.small)
 
             def measure(mode: str, which: Path, jobs: int, out: str):
+                on = the_cluster() if mode == "dask" else None
                 m0, p0 = moto.cpu_s() or 0.0, proxy.cpu_s() or 0.0
-                r = run(mode, which, tmp / out, proxy.url, jobs, False, cluster)
+                r = run(mode, which, tmp / out, proxy.url, jobs, False, on)
                 return r, (moto.cpu_s() or 0.0) - m0, (proxy.cpu_s() or 0.0) - p0
 
             for mode in modes:
@@ -161,13 +175,14 @@ def main() -> None:
                       f"{r['wall'] / max(lat_bound, cpu_bound):>8.2f} {r['grader_cpu'] / n * 1000:>12.0f} "
                       f"{moto_cpu / n * 1000:>10.0f} {r['grader_cpu'] / moto_cpu:>11.2f} "
                       f"{grader_marginal * 1000:>5.0f}/{moto_marginal * 1000:.0f}={grader_marginal / moto_marginal:.2f}"
-                      f"   (proxy CPU {proxy_cpu / n * 1000:.0f} ms/st)", flush=True)
+                      f"   (proxy CPU {proxy_cpu / n * 1000:.0f} ms/st{r['started']})", flush=True)
             if args.reproduce:
                 rroster = moto.roster(tmp / "reproduce.csv", args.reproduce)
                 print(f"\n--reproduce, {args.reproduce} students:")
                 base = None
                 for mode in args.reproduce_modes.split(","):
-                    r = run(mode, rroster, tmp / f"repro-{mode}", proxy.url, args.jobs, True, cluster)
+                    on = the_cluster() if mode == "dask" else None
+                    r = run(mode, rroster, tmp / f"repro-{mode}", proxy.url, args.jobs, True, on)
                     base = base or (mode, r["wall"])
                     print(f"{mode:>10} wall {r['wall']:.1f} s ({r['wall'] / base[1]:.2f}x {base[0]}), grader CPU "
                           f"{r['grader_cpu']:.1f} s", flush=True)
