@@ -131,7 +131,6 @@ def mark_shared_work(rubric: Rubric, roster: Roster, students_dir: Path,
             from grader.notebooks import read_submission
 
             found[entry.student_id] = integrity.student_prints(read_submission(Path(entry.notebooks)))
-        del data  # a class of thousands holds class entries only
     known = set().union(*(k.keys() for k in run.known_solutions)) if run.known_solutions else set()
     pairs = integrity.find_shared(found, min_evidence=run.shared_work_min_evidence,
                                   max_share=run.shared_work_max_share, exclude=known | integrity.template_keys())

@@ -32,6 +32,8 @@ from grader.aws.guard import refuse_writes
 from grader.aws.sharing import session_handlers, share_aliases, share_handlers, shared_loader
 from grader.errors import AccessError, InputError, ReadOnlyViolation
 
+headers.install()  # response headers without the e-mail parser where that changes nothing
+
 GLOBAL_REGION = "us-east-1"
 HOOKS_VARIABLE = "GRADER_CLIENT_HOOKS"
 
@@ -40,8 +42,6 @@ HOOKS_VARIABLE = "GRADER_CLIENT_HOOKS"
 # that S3 Control's endpoint rules put in front of the host (`<account>.<endpoint>`) is removed
 # before the request is sent.
 CUSTOM_ENDPOINT_CONFIG = {"s3": Config(s3={"addressing_style": "path"})}
-headers.install()  # response headers without the e-mail parser where that changes nothing
-
 _ACCOUNT_HOST = re.compile(r"^(https?://)\d{12}\.")
 
 
