@@ -115,12 +115,18 @@ def settle_for_grading() -> None:
 
 
 def _worker_main(conn: Connection, grader: StudentGrader, slots: int, kernels: int,
-                 environ: dict[str, str], cwd: str) -> None:
+                 environ: dict[str, str], cwd: str, inherited: tuple[int, ...] = ()) -> None:
     """A worker process: grade the students sent on `conn`, `slots` at once, send back files;
     at most `kernels` sandbox kernels at once (`grader.reproduce.slots`). `environ` and `cwd`:
-    the batch's, as they are now (a fork server's may be older)."""
+    the batch's, as they are now (a fork server's may be older). `inherited`: the batch's ends
+    of the workers' pipes, this one's included, which a worker forked from the batch holds too:
+    closed first, or the pipe would never close when the batch dies, and the worker would
+    outlive it."""
     from grader.reproduce import slots as kernel_slots
 
+    for fd in inherited:
+        with contextlib.suppress(OSError):
+            os.close(fd)
     if dict(os.environ) != environ:
         os.environ.clear()
         os.environ.update(environ)
@@ -190,9 +196,12 @@ class ProcessPool:
 
     def _start(self) -> _Worker:
         parent, child = self.ctx.Pipe()
-        proc = worker_context(self.ctx).Process(target=_worker_main, args=(child, self.grader, self.slots, self.kernels,
-                                                                dict(os.environ), os.getcwd()),
-                                name="grader-worker", daemon=True)
+        ctx = worker_context(self.ctx)
+        # a fork copies every descriptor: the batch's pipe ends, for the worker to close
+        inherited = (parent.fileno(), *(w.conn.fileno() for w in self.pool if not w.conn.closed)) if ctx.get_start_method() == "fork" else ()
+        proc = ctx.Process(target=_worker_main, args=(child, self.grader, self.slots, self.kernels, dict(os.environ),
+                                                      os.getcwd(), inherited),
+                           name="grader-worker", daemon=True)
         proc.start()
         child.close()
         worker = _Worker(proc, parent)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 
@@ -43,3 +44,33 @@ def assert_one_kernel_at_a_time(times: list[dict]) -> None:
     first, second = sorted(times, key=lambda d: d["waited_s"])
     assert first["waited_s"] < 1.0
     assert second["waited_s"] >= first["total_s"] * 0.9 >= 1.0, times
+
+
+def children_of(pid: int) -> list[int]:
+    """The pids of the live processes whose parent is `pid` (from /proc: Linux)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def wait_gone(pids: list[int], timeout: float = 15) -> list[int]:
+    """The pids of `pids` still alive after up to `timeout` seconds (zombies count as gone)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for pid in pids:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state != "Z":
+                alive.append(pid)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)

@@ -26,6 +26,7 @@ from grader.demo.scenario import Scenario
 from grader.engine import GradeRequest
 from grader.progress import Progress, RichProgress
 from grader.rubric import load_rubric
+from tests.batch_helpers import children_of, wait_gone
 from tests.faults import Faults
 
 REGIONS = ["us-east-2", "ca-central-1", "us-west-2"]
@@ -361,8 +362,11 @@ def test_sigkill_part_way_then_resume_grades_every_student_exactly_once(build, m
             assert proc.poll() is None, "the batch ended before it could be killed"
             assert time.monotonic() < deadline, "no student was graded in time"
             time.sleep(0.02)
+        workers = children_of(proc.pid)  # --workers defaults to the cores: forked from the batch
+        assert workers
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+        assert wait_gone(workers) == []  # they saw their pipe close and ended (no orphans)
     finally:
         if proc.poll() is None:
             proc.kill()

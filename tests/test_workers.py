@@ -21,6 +21,7 @@ from grader.gradetask import StudentGrader
 from tests.batch_helpers import (
     assert_every_student_once,
     assert_one_kernel_at_a_time,
+    children_of,
     kernel_times,
     write_sleepers,
 )
@@ -235,18 +236,6 @@ def _alone(roster: Path, out: Path, url: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked from the batch on Linux only")
 def test_a_batch_without_threads_forks_its_workers_and_grades_as_the_threads_do(build, moto_url, tmp_path):
     roster = class_roster(build, tmp_path, 6)
@@ -270,7 +259,7 @@ def test_a_forked_worker_killed_mid_run_is_replaced_by_a_fork_and_no_student_is_
     while len(list(out.glob("students/*/report.json"))) < 2:
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.02)
-    workers = _children(proc.pid)
+    workers = children_of(proc.pid)
     assert workers  # forked from the batch: its own children
     os.kill(workers[0], signal.SIGKILL)
     stdout, stderr = proc.communicate(timeout=300)
