@@ -197,12 +197,13 @@ class _FreezeReporting(StudentGrader):
 
         rendered = self.error(entry, "not graded: this test looks at the process only")
         rendered.summary["frozen"] = gc.get_freeze_count()
+        rendered.summary["thresholds"] = list(gc.get_threshold())
         return rendered
 
 
 def test_a_worker_freezes_what_it_started_with_before_its_first_student(tmp_path):
     """Full collections would otherwise walk the imported grader and botocore's models (some
-    100,000 objects) again and again while students are graded."""
+    100,000 objects) again and again while students are graded; and it collects less often."""
     from grader.batch import _student_formats
     from grader.roster import read_roster
     from grader.rubric import load_rubric
@@ -211,8 +212,14 @@ def test_a_worker_freezes_what_it_started_with_before_its_first_student(tmp_path
     roster = read_roster(write_roster(tmp_path / "roster.csv", [{"student_id": f"s{i}", "name": f"S {i}"}
                                                                 for i in range(3)]))
     grader = _FreezeReporting(load_rubric(), _student_formats([]), tmp_path / "students", None, None, False, None)
-    frozen = [rendered.summary["frozen"] for _, rendered in ProcessPool(grader, 1, 2, 60).run(list(roster))]
-    assert len(frozen) == 3 and min(frozen) > 50_000
+    import gc
+
+    from grader.workers import GC_THRESHOLDS
+
+    seen = [rendered.summary for _, rendered in ProcessPool(grader, 1, 2, 60).run(list(roster))]
+    assert len(seen) == 3 and min(s["frozen"] for s in seen) > 50_000
+    assert all(tuple(s["thresholds"]) == GC_THRESHOLDS for s in seen)
+    assert GC_THRESHOLDS[0] > gc.get_threshold()[0]  # this process (the batch's) keeps Python's own
 
 
 # A batch in a process of its own with no thread but its main one, as `grader batch` runs: its
