@@ -103,10 +103,11 @@ _settle_lock = threading.Lock()
 #: Grading a student allocates a few thousand objects that outlive a young collection (its
 #: botocore clients, requests, facts, report): with the default, each was walked again by
 #: several young and middle collections before it died, about 8% of a student's CPU at 32
-#: students at once (measured with gc callbacks: 9.5 ms a student; 2 ms with these). The cost:
-#: cyclic garbage (a finished student's clients) waits longer to be freed, some 100 MB more at
-#: peak per worker process (benchmarks; docs/mooc-scale.md).
-GC_THRESHOLDS = (20_000, 10, 10)
+#: students at once (measured with gc callbacks: 9.5 ms a student; 4.8 ms with these). Middle
+#: and full collections stay frequent: cyclic garbage (a finished student's clients) that
+#: reaches the old generation is freed within some 40 students. With 10/10 there the peak grew
+#: with the class (1,000 students: 402 MB a worker against Python's 156 MB); with 5/2, 216 MB.
+GC_THRESHOLDS = (20_000, 5, 2)
 
 
 def settle_for_grading() -> None:
