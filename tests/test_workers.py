@@ -204,18 +204,16 @@ class _FreezeReporting(StudentGrader):
 def test_a_worker_freezes_what_it_started_with_before_its_first_student(tmp_path):
     """Full collections would otherwise walk the imported grader and botocore's models (some
     100,000 objects) again and again while students are graded; and it collects less often."""
+    import gc
+
     from grader.batch import _student_formats
     from grader.roster import read_roster
     from grader.rubric import load_rubric
-    from grader.workers import ProcessPool
+    from grader.workers import GC_THRESHOLDS, ProcessPool
 
     roster = read_roster(write_roster(tmp_path / "roster.csv", [{"student_id": f"s{i}", "name": f"S {i}"}
                                                                 for i in range(3)]))
     grader = _FreezeReporting(load_rubric(), _student_formats([]), tmp_path / "students", None, None, False, None)
-    import gc
-
-    from grader.workers import GC_THRESHOLDS
-
     seen = [rendered.summary for _, rendered in ProcessPool(grader, 1, 2, 60).run(list(roster))]
     assert len(seen) == 3 and min(s["frozen"] for s in seen) > 50_000
     assert all(tuple(s["thresholds"]) == GC_THRESHOLDS for s in seen)
