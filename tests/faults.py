@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSResponse
 
+from grader.aws.session import new_session
+
 JSON_SERVICES = {"sagemaker"}
 
 
@@ -45,6 +47,16 @@ THROTTLE = {"iam": ("Throttling", 400), "sts": ("Throttling", 400), "ec2": ("Req
             "s3": ("SlowDown", 503), "s3-control": ("SlowDown", 503), "sagemaker": ("ThrottlingException", 400)}
 
 
+def own_events(access):
+    """The event emitter of a session of `access`'s own, which its clients are made from from now
+    on. The session an access starts with is its caller's (grader.aws.session.base_session),
+    shared by every access of the process: a fault registered there would reach them all."""
+    if not getattr(access, "_own_session", False):
+        access.session = new_session(profile_name=access.target.profile)
+        access._own_session = True
+    return access.session.get_component("event_emitter")
+
+
 class Faults:
     """Inject faults into every client an AwsAccess makes (register before the first client)."""
 
@@ -55,7 +67,7 @@ class Faults:
         self.attempts = 0  # requests seen by random_throttle
 
     def _register(self, event: str, handler) -> None:
-        self.access.session.get_component("event_emitter").register_first(event, handler)
+        own_events(self.access).register_first(event, handler)
 
     def fail(self, service: str, operation: str | None, code: str, status: int, times: int | None = None) -> None:
         """Fail `operation` (every operation of the service when None) `times` times (always when None)."""

@@ -23,7 +23,7 @@ from grader.engine import run_check
 from grader.facts.params import RUN_KEYS
 from tests.checks.helpers import account_context
 from tests.conftest import item
-from tests.faults import error_response
+from tests.faults import error_response, own_events
 
 S3_ITEMS = ["s3-private-bucket", "s3-private-object", "s3-public-bucket", "s3-public-object"]
 IAM_ITEMS = ["iam-admin-user", "iam-admin-group-policy", "iam-admin-console-access",
@@ -70,7 +70,7 @@ def access_for(moto_url, built, **faults) -> AwsAccess:
     """The grader's access to `built`, with `faults` {"before-send.<svc>.<Op>": handler} injected."""
     access = AwsAccess(AwsTarget(role_arn=built.role_arn, external_id="ext-123", endpoint_url=moto_url))
     for event, handler in faults.items():
-        access.session.get_component("event_emitter").register_first(event, handler)
+        own_events(access).register_first(event, handler)
     return access
 
 

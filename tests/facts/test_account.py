@@ -11,7 +11,7 @@ import pytest
 from grader.aws.session import AwsAccess, AwsTarget
 from grader.errors import FactError
 from tests.checks.helpers import account_context
-from tests.faults import error_response
+from tests.faults import error_response, own_events
 
 
 def test_derived_facts_are_computed_once_even_when_threads_ask_together(in_process):
@@ -41,7 +41,7 @@ def test_could_not_determine_is_kept_and_raised_for_every_asker(in_process):
     cannot be determined (FactError), and that answer is cached like any other."""
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="some-data")
     access = AwsAccess(AwsTarget())
-    access.session.get_component("event_emitter").register_first(
+    own_events(access).register_first(
         "before-send.s3.ListObjectsV2", lambda **_: error_response("s3", "AccessDenied", 403, "denied"))
     account = account_context(access, regions=["us-east-2"]).account
     with pytest.raises(FactError) as first:

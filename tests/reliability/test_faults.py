@@ -24,7 +24,7 @@ from grader.errors import FactError
 from grader.models import StudentInfo
 from grader.rubric import load_rubric
 from tests.conftest import item
-from tests.faults import Faults
+from tests.faults import Faults, own_events
 from tests.reliability.helpers import REGIONS, verdicts, write_notebooks
 
 IAM_USER_ITEMS = {"iam-admin-user", "iam-admin-group-policy", "iam-admin-console-access",
@@ -190,7 +190,7 @@ def test_one_unreachable_region_is_named(student, baseline, access_for, moto_url
         if "us-west-2" in request.url or "us-west-2" in str(request.headers.get("Authorization", b"")):
             raise EndpointConnectionError(endpoint_url=request.url)
 
-    access.session.get_component("event_emitter").register_first("before-send.sagemaker", unreachable)
+    own_events(access).register_first("before-send.sagemaker", unreachable)
     report = _grade(moto_url, built, notebooks, access)
     changed = assert_faults_are_errors(report, baseline, "could not be reached",
                                        {"cleanup-endpoints", "cleanup-endpoint-configs"})
