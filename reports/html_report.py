@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from grader.output import safe_name
 from reports import CLASS_FORMATS, STUDENT_FORMATS, present, register, view
+from reports.evidence_html import evidence_html
 
 
 def _finalize(value: Any) -> Any:
@@ -52,6 +53,7 @@ _env.globals.update(
     num=view.num,
     pct=_pct,
     evidence_tree=view.evidence_tree,
+    evidence_html=evidence_html,
     is_inline_list=view.is_inline_list,
     at_stake=view.at_stake,
     STATUS=view.STATUS,
