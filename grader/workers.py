@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import logging
 import multiprocessing
 import os
@@ -62,20 +63,25 @@ def died_message(code: int | None, times: int) -> str:
 # -- the worker side ---------------------------------------------------------------------------
 
 
-#: What the fork server imports once, before it forks any worker (see `start_context`).
+#: What a worker starts with: imported once by the fork server (`start_context`), or by the
+#: batch before it forks its first worker (`worker_context`).
 PRELOAD = ["grader.gradetask", "grader.engine", "checks", "reports", "grader.aws.preload", "reports.preload"]
 
 
 def worker_context(server):
     """How the next worker starts. On Linux, from a batch process with no thread but its main
-    one (`grader batch`): forked from it, with everything it has imported (nothing to start or
-    import: a fork server costs about 0.5 s of CPU a batch). A fork is safe then: no other thread
+    one (`grader batch`): forked from it, with everything it has imported, `PRELOAD` included
+    (imported here before the first fork: the service models, a client of each service and the
+    compiled page templates are then built once a batch, not once a worker; a fork server
+    would cost about 0.5 s of CPU a batch). A fork is safe then: no other thread
     can hold a lock the worker would inherit held, and the connections the batch's clients may
     have open are not the worker's (`grader.aws.sharing` forgets them in a forked child). From a
     process with threads (the demo's moto server, a Dask client, tests), or on another platform:
     `server` (`start_context`)."""
     if sys.platform.startswith("linux") and threading.active_count() == 1 \
             and "fork" in multiprocessing.get_all_start_methods():
+        for name in PRELOAD:  # what a fork server imports first: once here, for every worker forked
+            importlib.import_module(name)
         return multiprocessing.get_context("fork")
     return server
 

@@ -188,6 +188,36 @@ def test_a_worker_starts_with_the_client_classes_and_the_student_templates_built
     assert {"student.html.j2", "macros.html.j2"} <= set(templates)
 
 
+_FORKED_WORKER_HAS = """
+import json
+import sys
+from grader.workers import start_context, worker_context
+import tests.test_workers as here
+before = [name in sys.modules for name in ("grader.aws.preload", "reports.preload")]
+ctx = worker_context(start_context())
+queue = ctx.Queue()
+proc = ctx.Process(target=here._what_a_worker_has, args=(queue,))
+proc.start()
+services, templates = queue.get(timeout=60)
+proc.join(timeout=30)
+print(json.dumps({"method": ctx.get_start_method(), "before": before, "services": services, "templates": templates}))
+"""
+
+
+def test_a_worker_forked_from_the_batch_starts_with_them_built_too():
+    """A batch with no thread but its main one forks its workers (no fork server): it imports
+    what the fork server would have first, so that each worker does not build it again."""
+    from grader.aws.preload import SERVICES
+
+    done = subprocess.run([sys.executable, "-c", _FORKED_WORKER_HAS], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["method"] == "fork" and found["before"] == [False, False]  # nothing built before the first fork
+    assert set(SERVICES) <= set(found["services"])
+    assert {"student.html.j2", "macros.html.j2"} <= set(found["templates"])
+
+
 class _FreezeReporting(StudentGrader):
     """Reports, with each student's files, how many objects its process had frozen out of the
     garbage collector's reach when it graded them (what is under test is the worker around it)."""
