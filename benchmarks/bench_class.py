@@ -13,6 +13,15 @@ every report), behind a latency proxy, another
 process that waits --latency-ms before forwarding each request (see _harness.py). Each run is
 `grader.batch.run_batch`, the code of `grader batch`.
 
+The fake AWS stands in for AWS's own machines, yet here it shares two cores with the grader: a
+request that reached moto waited for a core while the grader's workers ran out their time
+slices, and moto (one process, half of all the CPU spent) went idle later for want of requests
+(about 80% busy over a run). So, once moto and the proxy have started, this process lowers its
+own priority (nice +10; --equal-priority keeps it): the grader (the batch's process, the
+workers forked from it, the LocalCluster started after) yields a core to the fake AWS whenever
+it has a request to answer, as AWS's servers, elsewhere, never wait for the grader's. The CPU
+each side spends is counted as before.
+
 Printed per run:
 - wall: the run's wall time;
 - latency bound: requests x latency / students at once (--jobs): the wall time if the waiting
@@ -48,6 +57,8 @@ from _harness import (
     quiet_progress,
     stop_forkserver,
 )
+
+FAKE_AWS_FIRST = 10  # the grader's niceness once the fake AWS has started (see the module doc)
 
 
 def children_cpu_s() -> float:
@@ -119,6 +130,8 @@ def main() -> None:
                     help="also grade N students with --reproduce: workers 1 against a 2-worker LocalCluster")
     ap.add_argument("--reproduce-modes", default="w1,dask", help="the modes of the --reproduce runs; the first is "
                     "the baseline of the ratios")
+    ap.add_argument("--equal-priority", action="store_true",
+                    help="the grader at the fake AWS's priority (default: nice +10 once the fake AWS has started)")
     args = ap.parse_args()
     os.environ["GRADER_CLIENT_HOOKS"] = "grader.demo.moto_hooks:MOTO_HOOKS"  # s3control host, path-style S3
     latency = args.latency_ms / 1000
@@ -131,6 +144,8 @@ def main() -> None:
             tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         print(f"moto server with {accounts} synthetic accounts built in {moto.build_s:.1f} s; proxy at {proxy.url}")
+        if not args.equal_priority:
+            print(f"grader at nice {os.nice(FAKE_AWS_FIRST)} (the fake AWS at {os.getpriority(os.PRIO_PROCESS, moto.proc.pid)})")
         roster = moto.roster(tmp / "roster.csv", args.students)
         warm = moto.roster(tmp / "warm.csv", 4)
         # The cluster is started when a mode needs it, after the local modes: until then this
