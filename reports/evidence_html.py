@@ -5,8 +5,7 @@ A report has a few hundred evidence nodes; as a recursive Jinja macro they were 
 time a student's page took to render (each call a macro frame, each attribute an environment
 lookup). The markup is the macro's, character for character (tests/reports/test_evidence_html.py
 renders the macro's text next to this function on generated evidence), and every printed value
-goes the way a `{{ }}` of the page goes: `view.visible_text` (html_report's finalize), then HTML
-escaping.
+goes the way a `{{ }}` of the page goes: `finalize` (`view.visible_text`), then HTML escaping.
 """
 
 from __future__ import annotations
@@ -19,13 +18,18 @@ from markupsafe import Markup, escape
 from reports import view
 
 
-def _text(value: Any) -> str:
-    """What `{{ value }}` prints on the page (html_report._finalize, then autoescape)."""
+def finalize(value: Any) -> Any:
+    """Every value a page prints, before HTML escaping (the pages' Jinja `finalize`)."""
     if value is None:
         return ""
     if isinstance(value, str) and not isinstance(value, Markup):
-        value = view.visible_text(value)
-    return str(escape(value))
+        return view.visible_text(value)
+    return value
+
+
+def _text(value: Any) -> str:
+    """What `{{ value }}` prints on the page: `finalize`, then autoescape."""
+    return str(escape(finalize(value)))
 
 
 def _span(n: view.Node) -> str:

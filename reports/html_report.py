@@ -14,19 +14,10 @@ import re
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 
 from grader.output import safe_name
 from reports import CLASS_FORMATS, STUDENT_FORMATS, present, register, view
-from reports.evidence_html import evidence_html
-
-
-def _finalize(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return view.visible_text(value)
-    return value
+from reports.evidence_html import evidence_html, finalize
 
 
 def _pct(value: Any) -> float:
@@ -41,7 +32,7 @@ def _pct(value: Any) -> float:
 _env = Environment(
     loader=PackageLoader("reports", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
-    finalize=_finalize,
+    finalize=finalize,
     trim_blocks=True,
     lstrip_blocks=True,
 )

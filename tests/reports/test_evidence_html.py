@@ -8,8 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from jinja2 import Environment, select_autoescape
 
-from reports import html_report, view
-from reports.evidence_html import evidence_html
+from reports import view
+from reports.evidence_html import evidence_html, finalize
 
 # The macro as it was in reports/templates/macros.html.j2, rendered with the page's settings.
 NODE_MACRO = """{% macro node(n) -%}
@@ -47,7 +47,7 @@ NODE_MACRO = """{% macro node(n) -%}
 {%- endmacro %}"""
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True),
-                   finalize=html_report._finalize, trim_blocks=True, lstrip_blocks=True)
+                   finalize=finalize, trim_blocks=True, lstrip_blocks=True)
 _env.globals["is_inline_list"] = view.is_inline_list
 _macro = _env.from_string(NODE_MACRO + "\n{{ node(tree) }}")
 
