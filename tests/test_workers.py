@@ -23,6 +23,7 @@ from tests.batch_helpers import (
     assert_one_kernel_at_a_time,
     children_of,
     kernel_times,
+    wait_gone,
     write_sleepers,
 )
 from tests.test_batch import quiet, role_row, write_roster
@@ -67,18 +68,15 @@ def stuck_profile(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
 
 
-def sleeps_running(within_s: float = 10.0) -> list[str]:
-    """The stuck profile's credential helpers still running `within_s` seconds from now at the
-    latest: a process SIGKILLed with its worker's group is gone only once the kernel has run
-    it to its end, which on a loaded machine can come after the batch has returned (one CI run
-    saw it alive there). A helper that outlived its worker runs for 300 s: still found."""
-    deadline = time.monotonic() + within_s
-    while True:
-        out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-        found = [line for line in out.splitlines() if line.strip() == "sleep 300"]
-        if not found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
+def sleeps_running() -> list[int]:
+    """The stuck profile's credential helpers still alive up to 10 s from now: a process
+    SIGKILLed with its worker's group is gone only once the kernel has run it to its end, which
+    on a loaded machine can come after the batch has returned (one CI run saw it alive there).
+    A helper that outlived its worker runs for 300 s: still found."""
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    pids = [int(pid) for pid, _, args in (line.strip().partition(" ") for line in out.splitlines())
+            if args.strip() == "sleep 300"]
+    return wait_gone(pids, timeout=10)
 
 
 def test_a_student_past_the_time_limit_is_an_error_row_naming_it_and_the_others_are_graded(
