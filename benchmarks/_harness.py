@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -40,22 +41,43 @@ def fake_aws_env() -> None:
 
 
 class MotoClass:
-    """`python benchmarks/_harness.py serve N`: a moto server holding N built accounts."""
+    """`python benchmarks/_harness.py serve N [P K]`: moto servers holding N built accounts.
 
-    def __init__(self, accounts: int = 8):
+    With `processes` P > 1, P moto servers, server K holding the accounts i with i mod P == K
+    (built at once, one process each): AWS answers each account from machines of its own, not
+    from one single-threaded process, and one moto process, GIL-bound, was the wall of a class
+    benchmark on two cores. Such a fake AWS is reached through a `LatencyProxy`, which sends each
+    request to the server holding its account (`routes`); `url` is then None."""
+
+    def __init__(self, accounts: int = 8, processes: int = 1):
         fake_aws_env()
-        self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__)), "serve", str(accounts)],
-            stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True, cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the moto server process did not start")
-        info = json.loads(line)
-        self.url: str = info["url"]
-        self.accounts: list[dict] = info["accounts"]
-        self.build_s: float = info["build_s"]
+        processes = max(1, min(processes, accounts))
+        self.procs = [
+            subprocess.Popen(
+                [sys.executable, str(Path(__file__)), "serve", str(accounts), str(processes), str(k)],
+                stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True, cwd=ROOT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+            for k in range(processes)
+        ]
+        self.proc = self.procs[0]
+        infos = []
+        for proc in self.procs:
+            line = proc.stdout.readline()
+            if not line:
+                self.close()
+                raise RuntimeError("a moto server process did not start")
+            infos.append(json.loads(line))
+        self.urls: list[str] = [info["url"] for info in infos]
+        self.url: str | None = self.urls[0] if processes == 1 else None
+        built = sorted((a for info in infos for a in info["accounts"]), key=lambda a: a["index"])
+        self.accounts: list[dict] = built
+        self.build_s: float = max(info["build_s"] for info in infos)
+        self.routes: dict = {
+            "default": self.urls[0],
+            "accounts": {a["account"]: a["url"] for a in built},
+            "buckets": {b: a["url"] for a in built for b in a["buckets"]},
+        }
 
     def roster(self, path: Path, students: int, *, notebooks: bool = True) -> Path:
         """A roster of `students` rows; row i grades account i mod len(accounts) (with that
@@ -75,23 +97,30 @@ class MotoClass:
         return path
 
     def cpu_s(self) -> float | None:
-        """CPU seconds the moto server process has used so far (None where /proc is missing)."""
-        return proc_cpu_s(self.proc.pid)
+        """CPU seconds the moto server processes have used so far (None where /proc is missing)."""
+        found = [proc_cpu_s(p.pid) for p in self.procs]
+        return None if None in found else sum(found)
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        for proc in self.procs:
+            _end(proc)
 
     def __enter__(self) -> MotoClass:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _end(proc: subprocess.Popen) -> None:
+    """Stop a harness process (its stdin closed is its signal to end)."""
+    if proc.poll() is None:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class _Raw:
@@ -139,14 +168,18 @@ def latency_access(latency_s: float):
 
 
 class LatencyProxy:
-    """`python benchmarks/_harness.py proxy URL MS`: an HTTP proxy on 127.0.0.1 in its own process
-    that waits MS milliseconds, then forwards each request to the moto server at URL (the network
+    """`python benchmarks/_harness.py proxy ROUTES MS`: an HTTP proxy on 127.0.0.1 in its own
+    process that waits MS milliseconds, then forwards each request to a moto server (the network
     round trip of real AWS, outside the grader's process, so the grader's CPU is only its own).
     It answers SageMaker Studio's list calls, which moto lacks, with the empty lists AWS gives.
-    Bounded: at most `PROXY_THREADS` requests in flight; loopback only."""
+    Bounded: at most `PROXY_THREADS` requests in flight; loopback only.
 
-    def __init__(self, upstream: str, latency_ms: float):
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__)), "proxy", upstream, str(latency_ms)],
+    `upstream`: a moto server's URL, or a `MotoClass`, whose requests go to the server holding
+    their account (`Router`)."""
+
+    def __init__(self, upstream: str | MotoClass, latency_ms: float):
+        routes = upstream.routes if isinstance(upstream, MotoClass) else {"default": upstream}
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__)), "proxy", json.dumps(routes), str(latency_ms)],
                                      stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True, cwd=ROOT)
         line = self.proc.stdout.readline()
         if not line:
@@ -156,8 +189,15 @@ class LatencyProxy:
     def cpu_s(self) -> float | None:
         return proc_cpu_s(self.proc.pid)
 
+    def misses(self) -> int:
+        """Requests so far the proxy could not place on the server holding their account (Router)."""
+        import urllib.request
+
+        with urllib.request.urlopen(f"{self.url}/__router__", timeout=10) as resp:
+            return int(json.loads(resp.read())["misses"])
+
     def close(self) -> None:
-        MotoClass.close(self)  # type: ignore[arg-type]
+        _end(self.proc)
 
     def __enter__(self) -> LatencyProxy:
         return self
@@ -197,12 +237,56 @@ def stop_forkserver() -> None:
     forkserver._forkserver._stop()
 
 
-def _proxy(upstream: str, latency_ms: float) -> None:
+class Router:
+    """Which moto server a request goes to, when the accounts are spread over several
+    (`MotoClass(processes=P)`): a signed request by its access key (the caller's keys, unknown
+    here, go to the default server; a key moto gave out in an AssumeRole answer, to the server
+    that gave it); an AssumeRole by the account in its RoleArn; an unsigned request (the anonymous
+    S3 reads) by its bucket, path-style or virtual-hosted. Keys are learnt from the answers.
+    A request it cannot place (a key neither the caller's nor given out, a bucket it does not
+    know) goes to the default server and is counted in `misses`: `GET /__router__` on the proxy
+    answers them, and `LatencyProxy.misses()` reads them, so a benchmark whose fake AWS answered
+    from the wrong account fails instead of printing figures for other work."""
+
+    KEY = re.compile(r"Credential=([^/,\s]+)/")
+    ROLE_ACCOUNT = re.compile(rb"RoleArn=arn%3Aaws%3Aiam%3A%3A([0-9]{12})%3A")
+    ANSWERED_KEY = re.compile(rb"<AccessKeyId>([A-Z0-9]+)</AccessKeyId>")
+
+    def __init__(self, routes: dict):
+        self.default: str = routes["default"]
+        self.accounts: dict[str, str] = routes.get("accounts", {})
+        self.buckets: dict[str, str] = routes.get("buckets", {})
+        self.keys: dict[str, str] = {FAKE_ENV["AWS_ACCESS_KEY_ID"]: self.default}
+        self.misses = 0
+
+    def upstream(self, headers, path: str, body: bytes) -> str:
+        found = self.KEY.search(headers.get("Authorization") or "")
+        if found:
+            role = self.ROLE_ACCOUNT.search(body) if b"Action=AssumeRole" in body else None
+            if role and role.group(1).decode() in self.accounts:
+                return self.accounts[role.group(1).decode()]
+            if found.group(1) in self.keys:
+                return self.keys[found.group(1)]
+        else:
+            host = (headers.get("Host") or "").split(":")[0]
+            bucket = host.split(".s3")[0] if ".s3" in host else path.lstrip("/").split("/")[0].split("?")[0]
+            if bucket in self.buckets:
+                return self.buckets[bucket]
+        self.misses += 1
+        return self.default
+
+    def learn(self, upstream: str, body: bytes, answer: bytes) -> None:
+        if b"Action=AssumeRole" in body:
+            for key in self.ANSWERED_KEY.findall(answer):
+                self.keys[key.decode()] = upstream
+
+
+def _proxy(routes: str, latency_ms: float) -> None:
     import http.client
     import http.server
     from urllib.parse import urlparse
 
-    target = urlparse(upstream)
+    router = Router(json.loads(routes) if routes.startswith("{") else {"default": routes})
     gate = threading.BoundedSemaphore(PROXY_THREADS)
     local = threading.local()
 
@@ -216,6 +300,10 @@ def _proxy(upstream: str, latency_ms: float) -> None:
             pass
 
         def _forward(self):
+            if self.path == "/__router__":
+                self._reply(200, [("Content-Type", "application/json")],
+                            json.dumps({"misses": router.misses}).encode())
+                return
             with gate:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 time.sleep(latency_ms / 1000)
@@ -224,9 +312,13 @@ def _proxy(upstream: str, latency_ms: float) -> None:
                     self._reply(200, [("Content-Type", "application/x-amz-json-1.1")],
                                 json.dumps(STUDIO_STUBS[operation]).encode())
                     return
+                upstream = router.upstream(self.headers, self.path, body)
+                conns = local.__dict__.setdefault("conns", {})
                 for attempt in (0, 1):
-                    conn = getattr(local, "conn", None) or http.client.HTTPConnection(target.hostname, target.port)
-                    local.conn = conn
+                    if upstream not in conns:
+                        target = urlparse(upstream)
+                        conns[upstream] = http.client.HTTPConnection(target.hostname, target.port)
+                    conn = conns[upstream]
                     try:
                         conn.request(self.command, self.path, body=body,
                                      headers={k: v for k, v in self.headers.items() if k.lower() != "connection"})
@@ -235,9 +327,10 @@ def _proxy(upstream: str, latency_ms: float) -> None:
                         break
                     except (OSError, http.client.HTTPException):
                         conn.close()
-                        local.conn = None
+                        del conns[upstream]
                         if attempt:
                             raise
+                router.learn(upstream, body, data)
                 headers = [(k, v) for k, v in resp.getheaders()
                            if k.lower() not in ("connection", "transfer-encoding", "content-length")]
                 self._reply(resp.status, headers, data)
@@ -302,7 +395,11 @@ def machine() -> str:
     return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, {platform.system()}"
 
 
-def _serve(accounts: int) -> None:
+def _serve(accounts: int, processes: int = 1, shard: int = 0) -> None:
+    """Build the accounts i < `accounts` with i mod `processes` == `shard` in a moto server, print
+    them (with the buckets each holds, for the proxy's routes) and serve until stdin closes."""
+    from moto.s3.models import s3_backends
+
     from grader.demo.moto_env import moto_server
     from grader.demo.run import DEMO_CLASS
     from grader.demo.scenario import Scenario, build_student
@@ -310,10 +407,12 @@ def _serve(accounts: int) -> None:
     started = time.perf_counter()
     with moto_server() as url:
         out = []
-        for i in range(accounts):
+        for i in range(shard, accounts, processes):
             spec = DEMO_CLASS[i % len(DEMO_CLASS)]
             built = build_student(url, str(418520000001 + i), Scenario(stamp=f"bench-{i}", **spec.scenario))
-            out.append({"account": built.account_id, "role_arn": built.role_arn})
+            buckets = sorted(s3_backends[built.account_id]["aws"].buckets)
+            out.append({"index": i, "account": built.account_id, "role_arn": built.role_arn, "url": url,
+                        "buckets": buckets})
         print(json.dumps({"url": url, "accounts": out, "build_s": round(time.perf_counter() - started, 2)}),
               flush=True)
         done = threading.Event()
@@ -322,8 +421,8 @@ def _serve(accounts: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "serve":
+    if len(sys.argv) in (3, 5) and sys.argv[1] == "serve":
         fake_aws_env()
-        _serve(int(sys.argv[2]))
+        _serve(*(int(a) for a in sys.argv[2:]))
     elif len(sys.argv) == 4 and sys.argv[1] == "proxy":
         _proxy(sys.argv[2], float(sys.argv[3]))

@@ -5,22 +5,25 @@
     python benchmarks/bench_class.py --students 30 --latency-ms 50 --jobs 16 --modes w1,w2,dask
     python benchmarks/bench_class.py --reproduce 20        # also: --reproduce, workers 1 against LocalCluster
 
-The fake AWS is a moto server in its own process (--accounts synthetic accounts, by default one
-per student as in a real class; a roster row i grades account i mod --accounts with that
-account's two executed notebooks: with fewer accounts than students, the students sharing an
-account share its notebooks, and the class pass flags them all as shared work, re-rendering
-every report), behind a latency proxy, another
-process that waits --latency-ms before forwarding each request (see _harness.py). Each run is
+The fake AWS is moto servers in processes of their own (--fake-aws-processes, by default one
+per core, the accounts spread over them: _harness.MotoClass) holding --accounts synthetic
+accounts (by default one per student as in a real class; a roster row i grades account i mod
+--accounts with that account's two executed notebooks: with fewer accounts than students, the
+students sharing an account share its notebooks, and the class pass flags them all as shared
+work, re-rendering every report), behind a latency proxy, another process that waits
+--latency-ms before forwarding each request to the server holding its account (see
+_harness.py; a request it could not place fails the benchmark). Each run is
 `grader.batch.run_batch`, the code of `grader batch`.
 
-The fake AWS stands in for AWS's own machines, yet here it shares two cores with the grader: a
-request that reached moto waited for a core while the grader's workers ran out their time
-slices, and moto (one process, half of all the CPU spent) went idle later for want of requests
-(about 80% busy over a run). So, once moto and the proxy have started, this process lowers its
-own priority (nice +10; --equal-priority keeps it): the grader (the batch's process, the
-workers forked from it, the LocalCluster started after) yields a core to the fake AWS whenever
-it has a request to answer, as AWS's servers, elsewhere, never wait for the grader's. The CPU
-each side spends is counted as before.
+The fake AWS stands in for AWS's own machines, yet here it shares two cores with the grader.
+One moto process (GIL-bound, half of all the CPU spent) was the wall: it could never use the
+second core, and while the grader's workers ran out their time slices a request that had
+reached it waited, then it went idle for want of requests (about 80% busy over a run). AWS
+answers each account from machines of its own, hence one server per core. And, once the fake
+AWS has started, this process lowers its own priority (nice +10; --equal-priority keeps it):
+the grader (the batch's process, the workers forked from it, the LocalCluster started after)
+yields a core to the fake AWS whenever it has a request to answer, as AWS's servers, elsewhere,
+never wait for the grader's. The CPU each side spends is counted as before.
 
 Printed per run:
 - wall: the run's wall time;
@@ -133,6 +136,8 @@ def main() -> None:
                     help="also grade N students with --reproduce: workers 1 against a 2-worker LocalCluster")
     ap.add_argument("--reproduce-modes", default="w1,dask", help="the modes of the --reproduce runs; the first is "
                     "the baseline of the ratios")
+    ap.add_argument("--fake-aws-processes", type=int, default=0, metavar="P",
+                    help="moto servers the accounts are spread over (default: the cores)")
     ap.add_argument("--equal-priority", action="store_true",
                     help="the grader at the fake AWS's priority (default: nice +10 once the fake AWS has started)")
     args = ap.parse_args()
@@ -143,10 +148,12 @@ def main() -> None:
     print(f"bench_class: {machine()}; {args.students} students; {args.latency_ms:g} ms per request (proxy); "
           f"--jobs {args.jobs}; regions {','.join(REGIONS)}")
     accounts = args.accounts or args.students
-    with MotoClass(accounts=accounts) as moto, LatencyProxy(moto.url, args.latency_ms) as proxy, \
+    servers = args.fake_aws_processes or cores
+    with MotoClass(accounts=accounts, processes=servers) as moto, LatencyProxy(moto, args.latency_ms) as proxy, \
             tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        print(f"moto server with {accounts} synthetic accounts built in {moto.build_s:.1f} s; proxy at {proxy.url}")
+        print(f"{len(moto.procs)} moto servers with {accounts} synthetic accounts built in {moto.build_s:.1f} s; "
+              f"proxy at {proxy.url}")
         if not args.equal_priority:
             print(f"grader at nice {os.nice(FAKE_AWS_FIRST)} (the fake AWS at {os.getpriority(os.PRIO_PROCESS, moto.proc.pid)})")
         roster = moto.roster(tmp / "roster.csv", args.students)
@@ -175,7 +182,10 @@ def main() -> None:
                 on = the_cluster() if mode == "dask" else None
                 m0, p0 = moto.cpu_s() or 0.0, proxy.cpu_s() or 0.0
                 r = run(mode, which, tmp / out, proxy.url, jobs, False, on)
-                return r, (moto.cpu_s() or 0.0) - m0, (proxy.cpu_s() or 0.0) - p0
+                cpu = (moto.cpu_s() or 0.0) - m0, (proxy.cpu_s() or 0.0) - p0
+                if proxy.misses():
+                    raise SystemExit(f"{mode}: {proxy.misses()} requests reached a moto server not holding their account")
+                return (r, *cpu)
 
             for mode in modes:
                 rs, moto_small, _ = measure(mode, small, min(args.jobs, args.small), f"small-{mode}")
