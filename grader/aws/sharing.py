@@ -32,6 +32,8 @@ import botocore.httpsession
 import botocore.regions
 from botocore.loaders import Loader
 
+from grader.aws.transport import LeanHTTPSession, lean_settings
+
 
 class SharedLoader(Loader):
     """botocore's data loader, shared by every session of the process (loading the service
@@ -350,16 +352,18 @@ def _frozen(value: Any) -> Any:
     return value
 
 
-def _shared_http_session(**kwargs: Any) -> botocore.httpsession.URLLib3Session:
+def _shared_http_session(**kwargs: Any) -> botocore.httpsession.URLLib3Session | LeanHTTPSession:
+    """The process's HTTP session for these settings: grader.aws.transport's where it accepts them."""
+    shared = LeanHTTPSession if lean_settings(kwargs) else SharedHTTPSession
     try:
-        key = _frozen(kwargs)
+        key = (shared.__name__, _frozen(kwargs))
         hash(key)
     except TypeError:  # a setting we cannot compare: this client's own session, as botocore does
         return botocore.httpsession.URLLib3Session(**kwargs)
     with _HTTP_LOCK:
         found = _HTTP.get(key)
         if found is None and len(_HTTP) < MAX_HTTP_SESSIONS:
-            found = _HTTP[key] = SharedHTTPSession(**kwargs)
+            found = _HTTP[key] = shared(**kwargs)
     return found or botocore.httpsession.URLLib3Session(**kwargs)
 
 

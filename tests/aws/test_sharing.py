@@ -14,6 +14,7 @@ import pytest
 
 from grader.aws.session import AwsAccess, AwsTarget, new_session
 from grader.aws.sharing import MAX_HOSTS, SharedHTTPSession, SharedTrie
+from grader.aws.transport import LeanHTTPSession
 from grader.errors import ReadOnlyViolation
 
 
@@ -208,7 +209,10 @@ def test_every_client_shares_one_cache_of_aliased_event_names_and_aliases_as_bot
 
 
 def _proxies(client) -> dict:
-    return client._endpoint.http_session._proxy_config._proxies
+    session = client._endpoint.http_session
+    if isinstance(session, LeanHTTPSession):  # made only where botocore found no proxy for the endpoint
+        return {}
+    return session._proxy_config._proxies
 
 
 def test_proxies_follow_the_environment_as_it_changes_and_no_proxy_still_bypasses(monkeypatch):
@@ -219,6 +223,7 @@ def test_proxies_follow_the_environment_as_it_changes_and_no_proxy_still_bypasse
     assert _proxies(AwsAccess(AwsTarget()).client("iam")).get("https") is None
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     assert _proxies(AwsAccess(AwsTarget()).client("iam"))["https"] == "http://proxy.example:3128"
+    assert isinstance(AwsAccess(AwsTarget()).client("iam")._endpoint.http_session, SharedHTTPSession)
     monkeypatch.setenv("HTTPS_PROXY", "http://other.example:8080")
     assert _proxies(AwsAccess(AwsTarget()).client("iam"))["https"] == "http://other.example:8080"
     monkeypatch.setenv("NO_PROXY", "amazonaws.com")
@@ -249,19 +254,25 @@ def test_a_handler_without_kwargs_is_still_refused_as_botocore_refuses_it():
             events.register("before-call.iam", handler)
 
 
-def test_students_clients_share_http_pools_per_setting_and_one_closing_leaves_the_others(moto_url, monkeypatch):
+@pytest.mark.parametrize("transport", ["lean", "urllib3"])
+def test_students_clients_share_http_pools_per_setting_and_one_closing_leaves_the_others(moto_url, monkeypatch,
+                                                                                           transport):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("GRADER_HTTP", transport)
     a, b = AwsAccess(AwsTarget(endpoint_url=moto_url)), AwsAccess(AwsTarget(endpoint_url=moto_url))
     sts_a, sts_b, iam_b = a.client("sts"), b.client("sts"), b.client("iam")
     pool = sts_a._endpoint.http_session
-    assert isinstance(pool, SharedHTTPSession)
-    assert pool._manager.pools._maxsize == MAX_HOSTS  # not urllib3's 10 hosts: no student's pool is evicted
+    if transport == "urllib3":
+        assert isinstance(pool, SharedHTTPSession)
+        assert pool._manager.pools._maxsize == MAX_HOSTS  # not urllib3's 10 hosts: no student's pool is evicted
+    else:
+        assert isinstance(pool, LeanHTTPSession)
     assert sts_b._endpoint.http_session is pool and iam_b._endpoint.http_session is pool
     slow = AwsAccess(AwsTarget(endpoint_url=moto_url), read_timeout=99).client("sts")
     assert slow._endpoint.http_session is not pool  # another setting, another pool
     plain = botocore.session.get_session().create_client("sts", region_name="us-east-1", endpoint_url=moto_url)
-    assert not isinstance(plain._endpoint.http_session, SharedHTTPSession)
+    assert not isinstance(plain._endpoint.http_session, SharedHTTPSession | LeanHTTPSession)
     sts_a.close()  # botocore closes a client's HTTP session: not the one the others use
     assert sts_b.get_caller_identity()["Account"] and isinstance(iam_b.list_users()["Users"], list)
     assert a.client("sts").get_caller_identity()["Account"]
