@@ -11,8 +11,12 @@ student's problems); `write` puts them on disk in `students/<safe id>/`, atomica
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import threading
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +61,12 @@ def summary_of(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class StudentGrader:
-    """Grades one roster entry; never raises for the student's problems (see the module doc)."""
+    """Grades one roster entry; never raises for the student's problems (see the module doc).
+
+    Pickled as its state's bytes and their sha256 (`__reduce__`), once per instance; unpickled
+    through `_restore`, which keeps the last few restored in the process: a cluster sends the
+    grader with each student's task, and the scheduler and the worker then unpickle one cached
+    bytes object per task instead of the rubric's models again each time."""
 
     def __init__(self, rubric: Rubric, formats: list[str], students_dir: Path, endpoint_url: str | None,
                  regions: list[str] | None, synthetic: bool, access_factory: AccessFactory | None,
@@ -72,6 +81,13 @@ class StudentGrader:
         self.overrides = overrides
         self.reproduce = reproduce
         self.points = rubric_points(rubric)
+        self._pickled: tuple[str, bytes] | None = None
+
+    def __reduce__(self):
+        if self._pickled is None:
+            state = pickle.dumps({k: v for k, v in self.__dict__.items() if k != "_pickled"}, protocol=5)
+            self._pickled = (hashlib.sha256(state).hexdigest(), state)
+        return _restore, (type(self), *self._pickled)
 
     def request(self, entry: RosterEntry, executed_dir: Path | None = None) -> GradeRequest:
         regions = entry.regions if entry.regions is not None else self.regions
@@ -143,3 +159,27 @@ class StudentGrader:
             atomic_write(folder / name, data)
         for name, text in rendered.files:
             atomic_write(folder / name, text)
+
+
+_RESTORED: OrderedDict[tuple[type, str], StudentGrader] = OrderedDict()
+_RESTORED_LOCK = threading.Lock()
+MAX_RESTORED = 8
+
+
+def _restore(cls: type[StudentGrader], digest: str, state: bytes) -> StudentGrader:
+    """The `cls` (StudentGrader or a subclass) pickled as `state` (see StudentGrader), the same
+    object for the same bytes."""
+    key = (cls, digest)
+    with _RESTORED_LOCK:
+        hit = _RESTORED.get(key)
+        if hit is not None:
+            _RESTORED.move_to_end(key)
+            return hit
+    grader = cls.__new__(cls)
+    grader.__dict__.update(pickle.loads(state))
+    grader._pickled = (digest, state)
+    with _RESTORED_LOCK:
+        _RESTORED[key] = grader
+        while len(_RESTORED) > MAX_RESTORED:
+            _RESTORED.popitem(last=False)
+    return grader
