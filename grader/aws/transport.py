@@ -1,32 +1,26 @@
 """A lean HTTP/1.1 transport for botocore's direct connections: the grader's requests sent and
-read over a socket of our own instead of urllib3 over `http.client`.
-
-Why: per request, urllib3's pool, retry and timeout objects, its header dict, and
-`http.client`'s response object with its e-mail parser took about a quarter of the grader's CPU
-per student (a sampling profile of `benchmarks/bench_cpu.py`), for what is, on a read-only
-grader's requests, a few header lines each way and a body read by its length.
+read over sockets of our own instead of urllib3 over `http.client`, whose pool, retry, timeout
+and header objects and e-mail parser took about a quarter of a student's CPU (a sampling
+profile of `benchmarks/bench_cpu.py`) for a few header lines each way and a body by its length.
 
 `LeanHTTPSession` has botocore's HTTP-session interface (`send(AWSPreparedRequest) ->
-AWSResponse`, `close()`) and is what `grader.aws.sharing` gives the grader's clients when
-`lean_settings` accepts their HTTP settings: a direct connection (no proxy configured or in
-the environment, no client certificate) with certificate verification on, or plain HTTP (a
-moto server). Anything else, a body that is not bytes or text, or a request that expects
-`100-continue` or streams its body in chunks, goes to botocore's own urllib3 session, as does
-every request when `GRADER_HTTP=urllib3` is set.
+AWSResponse`, `close()`); `grader.aws.sharing` gives it to the grader's clients when
+`lean_settings` accepts their settings: no proxy for the endpoint, no client certificate,
+verification on (or plain HTTP, a moto server). Anything else, a body that is not bytes or
+text, a request expecting `100-continue` or streaming its body, and every request under
+`GRADER_HTTP=urllib3`, goes to botocore's own urllib3 session.
 
-What it does, as urllib3 does under botocore: keep-alive connections pooled per scheme, host and
-port (at most `max_pool_connections` idle ones each; an idle one the server has closed is
-dropped before reuse, and a request on a reused connection that finds it closed before any
-answer is sent once more on a new one); TLS with the CA bundle botocore would use and the host
-name checked; the connect and read timeouts, the per-request read timeout of the request's
-context; `Host` as botocore signs it (no default port); `Accept-Encoding: identity`. Every
-response body is read whole before `send` returns (by Content-Length, chunked, or to the
-connection's end), at most `MAX_BODY` bytes: the grader reads objects by a bounded Range, and
-botocore's streaming bodies read from memory the same way. Failures are botocore's exceptions,
-as its urllib3 session raises them (so its retries and the grader's messages apply):
-EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, SSLError,
-ConnectionClosedError; header lines past `MAX_LINE` bytes or `MAX_HEADERS` lines, or a
-malformed answer, are HTTPClientError.
+As urllib3 under botocore: keep-alive connections pooled per scheme, host and port (at most
+`max_pool_connections` idle a host, `MAX_IDLE` in all; an idle one the server closed is dropped
+before reuse, and a request on a reused connection closed before any answer is sent once more
+on a new one); TLS with botocore's CA bundle and the host name checked; the connect and read
+timeouts, and the request context's read timeout; `Host` as botocore signs it (no default port);
+`Accept-Encoding: identity`. A body is read whole before `send` returns (Content-Length, chunked,
+or to the end), at most `MAX_BODY` bytes: the grader reads objects by a bounded Range. Failures
+are botocore's exceptions, as its urllib3 session raises them, so its retries and the grader's
+messages apply: EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, SSLError,
+ConnectionClosedError; a header line past `MAX_LINE` bytes, more than `MAX_HEADERS` lines, or a
+malformed answer is HTTPClientError.
 """
 
 from __future__ import annotations
@@ -37,6 +31,7 @@ import select
 import socket
 import ssl
 import threading
+import weakref
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,6 +47,7 @@ from botocore.exceptions import (
 )
 
 MAX_BODY = 64 * 1024**2
+MAX_IDLE = 512  # idle connections kept, all hosts together
 MAX_LINE = 65536
 MAX_HEADERS = 100
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -120,16 +116,23 @@ class LeanHTTPSession:
         self._verify = verify
         self._socket_options = list(socket_options or [])
         self._max_idle = max(1, max_pool_connections)
-        self._idle: dict[tuple[str, str, int], list[_Conn]] = {}
+        self._idle: dict[tuple[str, str, int], list[_Conn]] = {}  # in order of use, the last used last
+        self._count = 0  # connections idle, all hosts
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
         self._fallback: botocore.httpsession.URLLib3Session | None = None
         self._settings = {"verify": verify, "timeout": timeout, "max_pool_connections": max_pool_connections,
                           "socket_options": socket_options}
+        _SESSIONS.add(self)
+
+    def _forget_connections(self) -> None:
+        """In a forked child: the idle connections are the parent's too; the child opens its own."""
+        self._lock = threading.Lock()
+        self._idle = {}
+        self._count = 0
 
     def close(self) -> None:
-        """Shared by every client of the process: no one client may close the others' connections."""
-        return None
+        """A no-op: shared by every client of the process, no one client may close the others'."""
 
     def send(self, request):
         body = request.body
@@ -173,6 +176,9 @@ class LeanHTTPSession:
             except HTTPClientError:
                 conn.close()
                 raise
+            except Exception as exc:  # as botocore's urllib3 session: any other failure to send or read
+                conn.close()
+                raise HTTPClientError(error=exc) from None
             if keep:
                 self._put(key, conn)
             else:
@@ -181,8 +187,7 @@ class LeanHTTPSession:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _urllib3(self) -> botocore.httpsession.URLLib3Session:
-        """botocore's own session, for the requests this one does not send (never closed: it is
-        this shared session's, not a client's)."""
+        """botocore's own session, for the requests this one does not send (never closed)."""
         with self._lock:
             if self._fallback is None:
                 self._fallback = botocore.httpsession.URLLib3Session(**self._settings)
@@ -193,6 +198,8 @@ class LeanHTTPSession:
             with self._lock:
                 idle = self._idle.get(key)
                 conn = idle.pop() if idle else None
+                if conn is not None:
+                    self._count -= 1
             if conn is None:
                 return self._connect(key, url), False
             if not conn.dropped():
@@ -200,12 +207,25 @@ class LeanHTTPSession:
             conn.close()
 
     def _put(self, key: tuple[str, str, int], conn: _Conn) -> None:
+        """Keep `conn` idle for its host, within `max_pool_connections` a host and MAX_IDLE in
+        all: past that, the connections idle longest, of the hosts used least recently, are
+        closed (against AWS each student's buckets may be hosts of their own, never seen again)."""
+        spare = [conn]
         with self._lock:
-            idle = self._idle.setdefault(key, [])
+            idle = self._idle.pop(key, [])
+            self._idle[key] = idle  # the most recently used host last
             if len(idle) < self._max_idle:
-                idle.append(conn)
-                return
-        conn.close()
+                idle.append(spare.pop())
+                self._count += 1
+            while self._count > MAX_IDLE:
+                oldest_key = next(iter(self._idle))
+                oldest = self._idle[oldest_key]
+                spare.append(oldest.pop(0))
+                self._count -= 1
+                if not oldest:
+                    del self._idle[oldest_key]
+        for extra in spare:
+            extra.close()
 
     def _connect(self, key: tuple[str, str, int], url: str) -> _Conn:
         scheme, host, port = key
@@ -239,6 +259,17 @@ class LeanHTTPSession:
                                                      capath=cafile if os.path.isdir(str(cafile)) else None)
                 self._tls = context
             return self._tls
+
+
+_SESSIONS: weakref.WeakSet[LeanHTTPSession] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for session in list(_SESSIONS):
+        session._forget_connections()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _host_header(host: str, port: int, scheme: str) -> str:

@@ -202,6 +202,54 @@ def test_interim_answers_are_skipped_and_head_answers_have_no_body(server):
     assert srv.connections == 1
 
 
+def test_idle_connections_are_bounded_per_host_and_in_all(server, monkeypatch):
+    monkeypatch.setattr(transport, "MAX_IDLE", 3)
+    servers = [server(keep_answering()) for _ in range(3)]
+    lean = LeanHTTPSession(max_pool_connections=2)
+    hold = threading.Barrier(3)
+
+    def three_at_once(srv):  # three requests on one host at once: three connections
+        threads = [threading.Thread(target=lambda: (hold.wait(), lean.send(request(srv.url())))) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    three_at_once(servers[0])
+    assert servers[0].connections == 3 and len(lean._idle[("http", "127.0.0.1", servers[0].port)]) == 2
+    for srv in servers[1:]:
+        lean.send(request(srv.url()))
+    assert lean._count == 3 == sum(map(len, lean._idle.values()))
+    # the host used least recently gave up its oldest connection
+    assert [len(lean._idle[("http", "127.0.0.1", s.port)]) for s in servers] == [1, 1, 1]
+    lean.send(request(servers[0].url()))
+    assert servers[0].connections == 3  # its kept connection was reused
+
+
+def test_a_forked_child_opens_its_own_connections(server):
+    import os
+
+    srv = server(keep_answering())
+    lean = LeanHTTPSession()
+    lean.send(request(srv.url()))
+    assert sum(map(len, lean._idle.values())) == 1
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: reports what it found, then sends on a connection of its own
+        try:
+            idle = sum(map(len, lean._idle.values()))
+            ok = lean.send(request(srv.url())).content == b"ok"
+            os.write(write, f"{idle} {ok}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    seen = os.read(read, 100).decode()
+    os.waitpid(pid, 0)
+    assert seen == "0 True"
+    assert lean.send(request(srv.url())).content == b"ok"  # the parent's kept connection still works
+    assert srv.connections == 2
+
+
 def test_connection_close_and_a_body_to_the_end_leave_no_connection_in_the_pool(server):
     def script(sock, i, srv):
         srv.read_head(sock)
