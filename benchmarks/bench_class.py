@@ -114,12 +114,15 @@ def local_cluster(threads: int):
     """Two worker processes, started as docs/mooc-scale.md says to start grading workers: without
     Dask's statistical profiler (it samples every thread's stack every 10 ms), and with its
     event-loop tick and system monitor at 1 s and 5 s (20 ms and 0.5 s by default: made for a
-    dashboard's graphs, they woke every worker and the scheduler 52 times a second)."""
+    dashboard's graphs, they woke every worker and the scheduler 52 times a second), and its
+    memory monitor every 1 s (100 ms by default: half the CPU an idle worker and its nanny
+    used)."""
     import dask
     from distributed import LocalCluster
 
     dask.config.set({"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
-                     "distributed.admin.system-monitor.interval": "5s"})
+                     "distributed.admin.system-monitor.interval": "5s",
+                     "distributed.worker.memory.monitor-interval": "1s"})
     return LocalCluster(n_workers=2, threads_per_worker=threads, processes=True, dashboard_address=None,
                         host="127.0.0.1")
 
