@@ -8,8 +8,9 @@ most of a student's CPU after the requests themselves. Here each is built once p
 shared: all of it is read-only data, except the handler trie, which is copied on write instead
 (`SharedTrie`): a client's own handlers (the read-only guard, the call counter, retries) are
 still its own. Also shared: the cache of aliased event names, the proxies found in the
-environment, and the HTTP connection pools (`SharedHTTPSession`: connections carry no
-credentials). Importing this module installs the sharing: client classes, service models
+environment, and the HTTP connection pools (connections carry no credentials: the lean
+transport's `grader.aws.transport.LeanHTTPSession` for direct connections, `SharedHTTPSession`
+for the rest). Importing this module installs the sharing: client classes, service models
 and the handler trie only for the sessions of `grader.aws.session.new_session` (other sessions
 get botocore's own behaviour there); parsed endpoint rule sets for every session of the
 process, since a provider holds no per-client state.
