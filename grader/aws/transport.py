@@ -157,9 +157,9 @@ class LeanHTTPSession:
             try:
                 conn.sock.settimeout(read_timeout)
                 status, headers, content, keep = _exchange(conn, head, body, request.method)
-            except _Closed as exc:
+            except (_Closed, ConnectionResetError, BrokenPipeError) as exc:
                 conn.close()
-                if reused and attempt == 0:
+                if reused and attempt == 0:  # the server had closed it: once more on a new one
                     continue
                 raise ConnectionClosedError(error=exc, request=request, endpoint_url=request.url) from None
             except TimeoutError as exc:
@@ -168,10 +168,8 @@ class LeanHTTPSession:
             except ssl.SSLError as exc:
                 conn.close()
                 raise SSLError(endpoint_url=request.url, error=exc) from None
-            except (ConnectionError, OSError) as exc:
+            except OSError as exc:
                 conn.close()
-                if reused and attempt == 0 and isinstance(exc, ConnectionResetError | BrokenPipeError):
-                    continue
                 raise ConnectionClosedError(error=exc, request=request, endpoint_url=request.url) from None
             except HTTPClientError:
                 conn.close()
